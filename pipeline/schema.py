@@ -1,0 +1,249 @@
+"""Every type of the output contract (../shared/spec/extraction.md), in one place.
+
+Field names are the contract's JSON keys. Items are frozen: extractors create them
+with ``span`` only; ``assemble`` fills ``source_span`` and ``page``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
+
+from dataclasses_json import dataclass_json
+
+SCHEMA_VERSION = "1"
+
+Span = tuple[int, int]
+
+DATE_KINDS = ("point", "range", "deadline", "since", "recurring")
+FIGURE_KINDS = ("money", "percent", "measure", "count")
+APPROX = ("about", "more_than", "at_least", "at_most", "less_than")
+ROLES = ("issuer", "recipient", "responsible", "mentioned")
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Source:
+    path: str
+    format: str  # txt | pdf | docx | html
+    sha256: str
+    encoding: Optional[str]  # utf-8 | utf-8-sig | gb18030 | big5 | utf-16 | None
+    pages: Optional[int]
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Normalization:
+    converted_from_traditional: bool
+    pinyin_glosses_removed: int
+    suspect_chars: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Mention:
+    span: Span
+    source_span: Optional[Span] = None
+    page: Optional[int] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class FieldEvidence:
+    """Where a metadata value was read from (so an archivist can check it)."""
+    field: str
+    text: str
+    span: Span
+    source_span: Optional[Span] = None
+    page: Optional[int] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Metadata:
+    title: Optional[str] = None
+    doc_number: Optional[str] = None
+    doc_type: Optional[str] = None
+    issuer: Optional[str] = None
+    issue_date: Optional[str] = None
+    recipients: tuple[str, ...] = ()
+    cited_documents: tuple[str, ...] = ()
+    reference_year: Optional[int] = None
+    evidence: tuple[FieldEvidence, ...] = ()
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Department:
+    name: str
+    roles: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+    canonical: Optional[str] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class DateWindow:
+    text: str
+    span: Span
+    kind: str  # one of DATE_KINDS
+    start: Optional[str]  # ISO date or datetime, inclusive
+    end: Optional[str]
+    year_inferred: bool = False
+    rule: Optional[str] = None  # recurring only, e.g. "monthly:day<=20"
+    source_span: Optional[Span] = None
+    page: Optional[int] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Figure:
+    text: str
+    span: Span
+    value: float
+    unit: str
+    kind: str  # one of FIGURE_KINDS
+    approx: Optional[str] = None
+    value_max: Optional[float] = None
+    subject: Optional[str] = None
+    year: Optional[int] = None
+    suspect: bool = False
+    source_span: Optional[Span] = None
+    page: Optional[int] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class HouseholdCount:
+    text: str
+    span: Span
+    households: Optional[int]
+    persons: Optional[int]
+    category: Optional[str] = None
+    year: Optional[int] = None
+    approx: Optional[str] = None
+    suspect: bool = False
+    source_span: Optional[Span] = None
+    page: Optional[int] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Task:
+    text: str
+    span: Span
+    title: str
+    window: Optional[DateWindow]
+    responsible: tuple[str, ...]
+    section: Optional[str] = None
+    source_span: Optional[Span] = None
+    page: Optional[int] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Provenance:
+    pipeline_version: str
+    rules_version: str
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Record:
+    schema_version: str
+    doc_id: str
+    source: Source
+    normalization: Normalization
+    text: str
+    metadata: Metadata
+    departments: tuple[Department, ...]
+    date_windows: tuple[DateWindow, ...]
+    figures: tuple[Figure, ...]
+    household_counts: tuple[HouseholdCount, ...]
+    tasks: tuple[Task, ...]
+    provenance: Provenance
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class Failure:
+    """A document that could not be processed: one line of errors.jsonl."""
+    path: str
+    stage: str  # ingest | normalize | segment | extract | write
+    error: str  # stable code, see errors.py
+    message: str
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def to_dict(obj: Any) -> dict:
+    """Plain JSON-ready dict in field order; whole floats become ints (4100.0 -> 4100)."""
+    return _plain(obj)
+
+
+def dumps(obj: Any) -> str:
+    """The one serialisation of records: deterministic, UTF-8, one trailing newline."""
+    return json.dumps(to_dict(obj), ensure_ascii=False, indent=1) + "\n"
+
+
+# --- JSON Schema -----------------------------------------------------------------------
+
+_SCALARS = {str: {"type": "string"}, int: {"type": "integer"}, float: {"type": "number"},
+            bool: {"type": "boolean"}}
+
+
+def _type_schema(tp: Any, defs: dict) -> dict:
+    origin = get_origin(tp)
+    if origin is Union:
+        args = [a for a in get_args(tp) if a is not type(None)]
+        inner = _type_schema(args[0], defs) if len(args) == 1 else {"anyOf": [_type_schema(a, defs) for a in args]}
+        return {"anyOf": [inner, {"type": "null"}]}
+    if origin is tuple:
+        args = get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return {"type": "array", "items": _type_schema(args[0], defs)}
+        return {"type": "array", "prefixItems": [_type_schema(a, defs) for a in args],
+                "minItems": len(args), "maxItems": len(args)}
+    if is_dataclass(tp):
+        name = tp.__name__
+        if name not in defs:
+            defs[name] = {}  # placeholder against recursion
+            hints = get_type_hints(tp)
+            props = {f.name: _type_schema(hints[f.name], defs) for f in fields(tp)}
+            defs[name] = {"type": "object", "properties": props,
+                          "required": [f.name for f in fields(tp)], "additionalProperties": False}
+        return {"$ref": f"#/$defs/{name}"}
+    if tp is float:
+        return {"type": "number"}
+    return dict(_SCALARS[tp])
+
+
+def json_schema() -> dict:
+    """JSON Schema (2020-12) of one per-document output record."""
+    defs: dict = {}
+    root = _type_schema(Record, defs)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "title": "gongwen per-document record", **defs.pop("Record")}
+    schema["$defs"] = defs
+    enums = {("DateWindow", "kind"): DATE_KINDS, ("Figure", "kind"): FIGURE_KINDS}
+    for (cls, key), values in enums.items():
+        schema["$defs"][cls]["properties"][key] = {"enum": list(values)}
+    for cls in ("Figure", "HouseholdCount"):
+        schema["$defs"][cls]["properties"]["approx"] = {"enum": [*APPROX, None]}
+    schema["$defs"]["Department"]["properties"]["roles"] = {"type": "array", "items": {"enum": list(ROLES)}}
+    schema["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
+    del root
+    return schema
+
+
+ITEM_FIELDS = ("date_windows", "figures", "household_counts", "tasks")
+__all__ = [n for n in dir() if not n.startswith("_")]

@@ -21,6 +21,20 @@ APPROX = ("about", "more_than", "at_least", "at_most", "less_than")
 ROLES = ("issuer", "recipient", "responsible", "mentioned")
 
 
+@dataclass(frozen=True)
+class Raw:
+    """What a reader gives: the decoded source text every ``source_span`` indexes."""
+    text: str
+    format: str
+    encoding: Optional[str] = None
+    page_starts: tuple[int, ...] = ()  # source offset where each page starts; () without pages
+    warnings: tuple[str, ...] = ()  # content problems found while reading (undecodable bytes ...)
+
+    @property
+    def pages(self) -> Optional[int]:
+        return len(self.page_starts) or None
+
+
 @dataclass_json
 @dataclass(frozen=True)
 class Source:

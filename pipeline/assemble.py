@@ -1,0 +1,98 @@
+"""One document through every stage: bytes -> Raw -> Normalized -> Doc -> items -> Record.
+
+This is the one place that maps spans to ``source_span`` and ``page``. A stage that fails
+raises ``StageFailure`` naming the stage; batch code turns it into a ``schema.Failure``.
+"""
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import fields, is_dataclass, replace
+from datetime import date
+from typing import Any, Callable, Optional, TypeVar
+
+from . import __version__, ingest, normalize, rules, segment
+from .errors import GongwenError, InputError
+from .extract import Context, run_all
+from .schema import (SCHEMA_VERSION, Metadata, Provenance, Raw, Record, Source)
+
+T = TypeVar("T")
+
+
+class StageFailure(Exception):
+    def __init__(self, stage: str, code: str, message: str):
+        super().__init__(message)
+        self.stage, self.code, self.message = stage, code, message
+
+
+def _stage(stage: str, fn: Callable[..., T], *args) -> T:
+    try:
+        return fn(*args)
+    except InputError as e:
+        raise StageFailure(e.stage if stage == "ingest" else stage, e.code, str(e)) from e
+    except GongwenError as e:
+        raise StageFailure(stage, e.code, str(e)) from e
+    except (MemoryError, RecursionError, ValueError, TypeError, KeyError, IndexError,
+            AttributeError, AssertionError, UnicodeError, OSError, ZeroDivisionError) as e:
+        raise StageFailure(stage, "internal_error", f"{type(e).__name__}: {e}") from e
+
+
+def _locator(norm: normalize.Normalized, raw: Raw) -> Callable[[Any], Any]:
+    """A function that fills ``source_span`` and ``page`` on an item and everything in it."""
+    starts = raw.page_starts
+
+    def page_of(source_offset: int) -> Optional[int]:
+        return bisect_right(starts, source_offset) if starts else None
+
+    def locate(obj: Any) -> Any:
+        if isinstance(obj, tuple):
+            return tuple(locate(o) for o in obj)
+        if not is_dataclass(obj):
+            return obj
+        changes = {}
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if isinstance(value, tuple) or is_dataclass(value):
+                new = locate(value)
+                if new is not value:
+                    changes[f.name] = new
+        if hasattr(obj, "source_span") and getattr(obj, "span", None) is not None:
+            s, e = obj.span
+            src = norm.source_span(s, e)
+            changes["source_span"] = src
+            changes["page"] = page_of(src[0])
+        return replace(obj, **changes) if changes else obj
+
+    return locate
+
+
+def build_record(raw: Raw, path: str, sha256: str, reference_date: Optional[date] = None) -> Record:
+    norm = _stage("normalize", normalize.normalize, raw.text, raw.warnings)
+    doc = _stage("segment", segment.make_doc, norm.text)
+    ctx = _stage("extract", run_all, doc, Context(reference_date=reference_date))
+    locate = _locator(norm, raw)
+    items = {key: tuple(locate(tuple(ctx.results.get(key, ()))))
+             for key in ("departments", "date_windows", "figures", "household_counts", "tasks")}
+    return Record(
+        schema_version=SCHEMA_VERSION,
+        doc_id=sha256[:16],
+        source=Source(path=path, format=raw.format, sha256=sha256, encoding=raw.encoding, pages=raw.pages),
+        normalization=norm.normalization,
+        text=norm.text,
+        metadata=locate(ctx.metadata) if isinstance(ctx.metadata, Metadata) else Metadata(),
+        provenance=Provenance(pipeline_version=__version__, rules_version=rules.rules_version()),
+        **items,
+    )
+
+
+def process_bytes(data: bytes, path: str, suffix: str = "", reference_date: Optional[date] = None) -> Record:
+    """A document's bytes (from a file at ``path``) to its Record; raises StageFailure."""
+    raw = _stage("ingest", ingest.read, data, suffix)
+    return build_record(raw, path, hashlib.sha256(data).hexdigest(), reference_date)
+
+
+def process_text(text: str, path: str, reference_date: Optional[date] = None) -> Record:
+    """Already-decoded text (``extract --jsonl``) to its Record."""
+    data = text.encode("utf-8")
+    raw = Raw(text=text, format="txt", encoding=None)
+    return build_record(raw, path, hashlib.sha256(data).hexdigest(), reference_date)

@@ -1,0 +1,227 @@
+"""Normalise decoded source text into the ``text`` every span indexes, with an offset map.
+
+Steps, in order (each keeps a map from its output back to its input; the maps compose):
+
+1. line ends: CRLF and CR become LF;
+2. pinyin glosses removed: ``導(dǎo)`` -> ``導`` (a parenthesised run of Latin letters with
+   at least one tone mark, directly after a character: a Han one, or mojibake);
+3. width folding: full-width digits, Latin letters and ``％`` to ASCII, odd spaces to ' '
+   (targeted, not NFKC: NFKC changes length on ㈠ and ㎡);
+4. Traditional -> Simplified with OpenCC t2s, only for a Traditional document or
+   paragraph, with rules/t2s_protect.txt names kept as written (乾安县 stays);
+5. whitespace: runs collapsed to one space, lines stripped, blank lines dropped;
+6. lines broken inside a sentence rejoined (hard-wrapped text, PDF lines), while headings,
+   list items and lines ending a sentence stay on their own lines.
+
+``Normalized.offsets[i]`` is the index in the decoded source of ``text[i]``'s origin;
+``offsets[len(text)]`` is ``len(source)``.
+"""
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+from functools import cache
+
+import opencc
+
+from . import rules
+from .schema import Normalization
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN = re.compile(rf"(?<=[^\s()（）])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
+_NEWLINES = re.compile(r"\r\n?")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_EDGE_SPACES = re.compile(r" *\n[ \n]*")
+_WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
+          **{0xFF21 + i: 0x41 + i for i in range(26)},
+          **{0xFF41 + i: 0x61 + i for i in range(26)},
+          0xFF05: ord("%")}
+_SUSPECT = re.compile(rf"\ufffd|[\ue000-\uf8ff]|(?<=[{HAN}0-9])\?|\?(?=[{HAN}0-9])")
+_TERMINAL = "。！？；：!?;:…」』”"
+_CJK = re.compile(rf"[{HAN}，。、；：？！“”《》（）〔〕【】]")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    offsets: array  # len(text) + 1 source indexes
+    normalization: Normalization
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of ``text[start:end]`` (an empty span maps to a point)."""
+        if end <= start:
+            return (self.offsets[start], self.offsets[start])
+        return (self.offsets[start], self.offsets[end - 1] + 1)
+
+
+# --- offset-mapped substitution --------------------------------------------------------
+
+def _sub(pattern: re.Pattern, repl, text: str, mapping: array) -> tuple[str, array, int]:
+    """``pattern.sub`` that carries ``mapping`` (new index -> source index) along.
+
+    A replacement of equal length maps char to char; otherwise each new char maps to the
+    start of what it replaced. Returns (new text, new mapping, number of substitutions).
+    """
+    out: list[str] = []
+    new_map = array("l")
+    pos, n = 0, 0
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        r = repl(m) if callable(repl) else repl
+        if r == m.group(0):
+            continue
+        n += 1
+        out.append(text[pos:s])
+        new_map.extend(mapping[pos:s])
+        out.append(r)
+        if len(r) == e - s:
+            new_map.extend(mapping[s:e])
+        else:
+            new_map.extend([mapping[s]] * len(r))
+        pos = e
+    if not n:
+        return text, mapping, 0
+    out.append(text[pos:])
+    new_map.extend(mapping[pos:])  # includes the end sentinel
+    return "".join(out), new_map, n
+
+
+# --- Traditional -> Simplified ---------------------------------------------------------
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _protected() -> tuple[tuple[str, str], ...]:
+    """(what plain t2s would wrongly write, the protected name) for rules/t2s_protect.txt."""
+    conv = _t2s().convert
+    pairs = []
+    for name in rules.lexicon("t2s_protect.txt"):
+        wrong = conv(name)
+        if wrong != name and len(wrong) == len(name):
+            pairs.append((wrong, name))
+    return tuple(pairs)
+
+
+def _convert_line(line: str) -> str:
+    """t2s of one line, length-preserving (char by char where OpenCC changes length)."""
+    conv = _t2s().convert
+    out = conv(line)
+    if len(out) != len(line):
+        out = "".join(c2 if len(c2 := conv(c)) == 1 else c for c in line)
+    for wrong, name in _protected():
+        if wrong in out:
+            out = out.replace(wrong, name)
+    return out
+
+
+def _han_count(s: str) -> int:
+    return len(re.findall(f"[{HAN}]", s))
+
+
+def to_simplified(text: str) -> tuple[str, bool]:
+    """Convert Traditional paragraphs to Simplified; Simplified text is left untouched.
+
+    A document is Traditional when at least 2% of its Han characters change under t2s;
+    otherwise single paragraphs with at least 3 changed characters (5% of the paragraph)
+    are converted (mixed documents, quoted Traditional passages).
+    """
+    conv = _t2s().convert
+    lines = text.split("\n")
+    converted = [conv(line) for line in lines]
+    changed = [sum(a != b for a, b in zip(x, y)) if len(x) == len(y) else len(x) for x, y in zip(lines, converted)]
+    han = _han_count(text)
+    whole = han > 0 and sum(changed) >= max(2, 0.02 * han)
+    out, any_change = [], False
+    for line, n in zip(lines, changed):
+        if n and (whole or (n >= 3 and n >= 0.05 * max(1, _han_count(line)))):
+            new = _convert_line(line)
+            any_change |= new != line
+            out.append(new)
+        else:
+            out.append(line)
+    return ("\n".join(out), any_change) if any_change else (text, False)
+
+
+# --- line rejoining --------------------------------------------------------------------
+
+@cache
+def _list_marker() -> re.Pattern:
+    return rules.compile_pattern(rules.table("normalize.toml")["list_marker"], "normalize.toml:list_marker")
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The line width of hard-wrapped text: the 80th-percentile line length."""
+    lengths = sorted(len(s) for s in lines if s)
+    return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
+
+
+def _joins(prev: str, nxt: str, width: int) -> bool:
+    """Whether the line break between ``prev`` and ``nxt`` is inside a sentence."""
+    if not prev or not nxt or width < 16:
+        return False
+    if prev[-1] in _TERMINAL or len(prev) < 0.8 * width:
+        return False
+    if _list_marker().match(nxt):
+        return False
+    return True
+
+
+def rejoin_lines(text: str, mapping: array) -> tuple[str, array, int]:
+    lines = text.split("\n")
+    width = _wrap_width(lines)
+    if width < 16 or len(lines) < 3:
+        return text, mapping, 0
+    joins: set[int] = set()  # indexes of newlines to remove
+    pos = 0
+    for prev, nxt in zip(lines, lines[1:]):
+        pos += len(prev)
+        if _joins(prev, nxt, width):
+            joins.add(pos)
+        pos += 1
+    if not joins:
+        return text, mapping, 0
+
+    def repl(m: re.Match) -> str:
+        i = m.start()
+        if i not in joins:
+            return "\n"
+        before, after = text[i - 1: i], text[i + 1: i + 2]
+        return "" if _CJK.match(before) or _CJK.match(after) else " "
+
+    return _sub(re.compile("\n"), repl, text, mapping)
+
+
+# --- the whole step ----------------------------------------------------------------------
+
+def normalize(source: str, warnings: tuple[str, ...] = ()) -> Normalized:
+    """Normalise decoded ``source`` text (see module docstring)."""
+    mapping = array("l", range(len(source) + 1))
+    text = source
+    text, mapping, _ = _sub(_NEWLINES, "\n", text, mapping)
+    text, mapping, glosses = _sub(_PINYIN, "", text, mapping)
+    text = text.translate(_WIDTH)
+    text, mapping, _ = _sub(_SPACES, " ", text, mapping)
+    text, converted = to_simplified(text)
+    text, mapping, _ = _sub(_EDGE_SPACES, "\n", text, mapping)
+    if text.startswith(" ") or text.startswith("\n"):
+        text, mapping = text[1:], mapping[1:]
+    if text.endswith(" ") or text.endswith("\n"):
+        text, mapping = text[:-1], mapping[:-2] + mapping[-1:]
+    text, mapping, rejoined = rejoin_lines(text, mapping)
+    suspect = len(_SUSPECT.findall(text))
+    notes = list(warnings)
+    if suspect:
+        notes.append(f"{suspect} suspect characters (U+FFFD, private-use, or '?' inside Han/digit runs)")
+    if rejoined:
+        notes.append(f"{rejoined} line breaks inside sentences rejoined")
+    return Normalized(text, mapping, Normalization(
+        converted_from_traditional=converted,
+        pinyin_glosses_removed=glosses,
+        suspect_chars=suspect,
+        warnings=tuple(notes),
+    ))

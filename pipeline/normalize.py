@@ -126,7 +126,8 @@ def _han_count(s: str) -> int:
 def to_simplified(text: str) -> tuple[str, bool]:
     """Convert Traditional paragraphs to Simplified; Simplified text is left untouched.
 
-    A document is Traditional when at least 2% of its Han characters change under t2s;
+    A document is Traditional when at least 2% of its Han characters (and at least one)
+    change under t2s;
     otherwise single paragraphs with at least 3 changed characters (5% of the paragraph)
     are converted (mixed documents, quoted Traditional passages).
     """
@@ -135,7 +136,7 @@ def to_simplified(text: str) -> tuple[str, bool]:
     converted = [conv(line) for line in lines]
     changed = [sum(a != b for a, b in zip(x, y)) if len(x) == len(y) else len(x) for x, y in zip(lines, converted)]
     han = _han_count(text)
-    whole = han > 0 and sum(changed) >= max(2, 0.02 * han)
+    whole = han > 0 and sum(changed) >= max(1, 0.02 * han)
     out, any_change = [], False
     for line, n in zip(lines, changed):
         if n and (whole or (n >= 3 and n >= 0.05 * max(1, _han_count(line)))):

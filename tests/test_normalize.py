@@ -78,13 +78,24 @@ def test_simplified_text_with_qian_is_untouched():
 
 
 def test_hard_wrapped_lines_rejoin_but_headings_stay():
-    para = "为深入贯彻落实党中央国务院关于决战决胜脱贫攻坚的战略部署充分发挥科协优势广泛动员"
+    para = ("为深入贯彻落实党中央国务院关于决战决胜脱贫攻坚的战略部署充分发挥科协优势广泛动员"
+            "组织全省广大科技工作者积极投身脱贫攻坚为打赢脱贫攻坚战全面建成小康社会提供坚强有力的科技支撑"
+            "根据吉林省脱贫攻坚工作要点制定方案如下坚持以新时代中国特色社会主义思想为指导深入贯彻落实")
     lines = [para[i:i + 20] for i in range(0, len(para), 20)]
     source = "一、总体要求\n" + "\n".join(lines) + "。\n二、工作重点\n（一）加强组织领导\n1.大力提升农民科技素质。"
     n = normalize(source)
     assert n.text.split("\n") == ["一、总体要求", para + "。", "二、工作重点", "（一）加强组织领导",
                                   "1.大力提升农民科技素质。"]
     check_offsets(source, n)
+
+
+def test_paragraph_per_line_text_is_not_rejoined():
+    source = ("政策标题：关于开展租赁和商务服务业加快培育个体工商户申报工作的通知\n"
+              "发布日期：2025-08-25 16:54:40\n部门：发展和改革局\n"
+              "对经认定的技能人才培训平台给予资助，同一机构每年最高10万元。（牵头单位：区人力资源社会保障局）\n"
+              "遴选一批有优质人才资源的机构建设引才工作站，给予奖励（牵头单位：区委组织部）\n"
+              "为符合条件的人才发放人才绿卡")
+    assert normalize(source).text == source
 
 
 def test_suspect_characters_counted():

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional
 
 from ..schema import Metadata
+from . import figures, household_counts
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ Extractor = Callable[[Any, Context], Any]
 
 # Order matters (see module docstring). One row per extractor; add a row to add one.
 EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
+    ("household_counts", household_counts.extract),
+    ("figures", figures.extract),
 )
 
 

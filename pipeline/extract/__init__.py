@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from ..schema import Metadata
 from . import figures, household_counts
+from . import date_windows
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ Extractor = Callable[[Any, Context], Any]
 
 # Order matters (see module docstring). One row per extractor; add a row to add one.
 EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
+    ("date_windows", date_windows.extract),
     ("household_counts", household_counts.extract),
     ("figures", figures.extract),
 )

@@ -1,0 +1,486 @@
+"""Departments: government and party bodies, offices, institutions, mass organisations, teams.
+
+Contract section 3. The grammar runs over the Doc's jieba tokens (rules/departments.toml):
+
+    name  = opener core* closer
+    opener = lexicon entry (rules/departments.txt, found with spaCy's PhraseMatcher)
+           | scope word (省 市 县 区 乡 镇 村 厅 局 驻 …, a token of its own)
+           | named place (吉林省, 洮南市, 东甸村: a token with a place ending)
+           | nothing, when the name stands alone between separators (组织宣传教育处、)
+    closer = a token ending in an organisation suffix (厅 局 办 … 领导小组 工作组 科协 …)
+
+The longest name wins; a second scoped name inside it starts a new department
+(省委省政府 → 省委, 省政府), anything else is a sub-unit (省委组织部, 省科协科普部).
+Shared affixes are expanded: 驻五一村、东甸村扶贫工作组 → 驻五一村扶贫工作组,
+驻东甸村扶贫工作组. Generic plurals (各级科协, 有关部门), places, enterprises, media and
+posts are dropped.
+
+Span choice: a name written out in full has its own span; a name that was expanded
+from a coordinated phrase (驻五一村、东甸村扶贫工作组) gets the span of the whole
+phrase it was expanded from, so every expanded name points at the text that implies it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Optional
+
+from spacy.matcher import PhraseMatcher
+
+from .. import rules
+from ..schema import ROLES, Department, Mention
+
+_SEPARATORS = "、，,；;"
+_OPEN = "（(〔[【《“‘"
+_CLOSE = "）)〕]】》”’"
+_JOINERS = frozenset("和与")
+_PLACE_CHARS = frozenset("省市县区州乡镇村")
+_BOUNDARY = set("、，,；;：:。！？!?\n（(）)《》〈〉“”\"'‘’ ") | {""}
+
+
+def _is_han(s: str) -> bool:
+    return bool(s) and all("\u4e00" <= c <= "\u9fff" or c == "〇" for c in s)
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    lexicon: frozenset
+    scope_words: frozenset
+    coordinating_scopes: frozenset
+    place_endings: tuple
+    place_stop: frozenset
+    suffixes: tuple
+    non_org: frozenset
+    function_prefixes: tuple
+    stop_tokens: frozenset
+    start_verbs: frozenset
+    generic_prefixes: frozenset
+    generic_starts: tuple
+    generic_names: frozenset
+    exclude_contains: tuple
+    post_words: frozenset
+    predicate_starts: frozenset
+    bare_closers: frozenset
+    clause_tags: frozenset
+    clause_tags_first: frozenset
+    field_words: frozenset
+    role_label_re: re.Pattern
+    abbreviations: dict
+
+
+@cache
+def grammar() -> _Grammar:
+    t = rules.table("departments.toml")
+    by_len = lambda xs: tuple(sorted(set(xs), key=lambda s: (-len(s), s)))  # noqa: E731
+    labels = rules.alternation(t["role_labels"], "departments.toml:role_labels")
+    return _Grammar(
+        lexicon=frozenset(rules.lexicon("departments.txt")),
+        scope_words=frozenset(t["scope_words"]),
+        coordinating_scopes=frozenset(t["coordinating_scopes"]),
+        place_endings=by_len(t["place_endings"]),
+        place_stop=frozenset(t["place_stop"]),
+        suffixes=by_len(t["suffixes"]),
+        non_org=frozenset(t["non_org_words"]),
+        function_prefixes=by_len(t["function_prefixes"]),
+        stop_tokens=frozenset(t["stop_tokens"]),
+        start_verbs=frozenset(t["start_verbs"]),
+        generic_prefixes=frozenset(t["generic_prefixes"]),
+        generic_starts=tuple(t["generic_starts"]),
+        generic_names=frozenset(t["generic_names"]),
+        exclude_contains=tuple(t["exclude_contains"]),
+        post_words=frozenset(t["post_words"]),
+        predicate_starts=frozenset(t["predicate_starts"]),
+        bare_closers=frozenset(t["bare_closers"]),
+        clause_tags=frozenset(t["clause_tags"]),
+        clause_tags_first=frozenset(t["clause_tags_first"]),
+        field_words=frozenset(t["field_words"]),
+        # 责任部门：… up to the end of the line or the closing bracket of a (责任单位：…) note
+        role_label_re=rules.compile_pattern(labels + r"\s*[:：]\s*([^\n）)]*)", "departments.toml:role_labels"),
+        abbreviations=dict(t.get("abbreviations", {})),
+    )
+
+
+@cache
+def _phrase_matcher() -> PhraseMatcher:
+    from ..segment import make_doc, vocab
+
+    m = PhraseMatcher(vocab(), attr="ORTH")
+    m.add("DEPT", [make_doc(e) for e in rules.lexicon("departments.txt")])
+    return m
+
+
+@cache
+def _word_tags() -> dict:
+    """jieba's part-of-speech dictionary (word -> tag), for telling clauses from names."""
+    import jieba.posseg
+
+    from ..segment import segmenter
+
+    return jieba.posseg.POSTokenizer(segmenter()).word_tag_tab
+
+
+def _is_clause(words: list[str]) -> bool:
+    g = grammar()
+    tags = _word_tags()
+    for k, w in enumerate(words[:-1]):
+        if w in g.field_words:
+            continue
+        if w in g.function_prefixes or tags.get(w) in (g.clause_tags_first if k == 0 else g.clause_tags):
+            return True
+    return False
+
+
+# --- name tests ---------------------------------------------------------------------------
+
+def is_place(tok: str) -> bool:
+    g = grammar()
+    if len(tok) < 2 or tok in g.place_stop or not _is_han(tok):
+        return False
+    return any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings)
+
+
+def is_closer(tok: str) -> bool:
+    """Does this word end an organisation name (厅, 管理局, 领导小组, 扶贫办 …)?"""
+    g = grammar()
+    if tok in g.lexicon:
+        return True
+    if not _is_han(tok) or tok in g.non_org or any(tok.endswith(w) for w in g.non_org if len(w) > 1):
+        return False
+    return any(tok.endswith(s) for s in g.suffixes)
+
+
+def is_complete(name: str) -> bool:
+    """A written name that ends like an organisation (used to split lists)."""
+    g = grammar()
+    if name in g.lexicon:
+        return True
+    return any(name.endswith(s) for s in g.suffixes) and not any(name.endswith(w) for w in g.non_org if len(w) > 1)
+
+
+def is_generic(name: str, before: str = "") -> bool:
+    g = grammar()
+    return (name in g.generic_names or name.startswith(g.generic_starts)
+            or any(w in name for w in g.exclude_contains)
+            or before in g.generic_prefixes or (before.startswith("各") and before != "各个"))
+
+
+# --- lists (recipients, 责任部门 lines) -------------------------------------------------------
+
+def _split_elements(text: str, offset: int) -> list[tuple[str, int, int]]:
+    """Split on 、，；, outside brackets; strip spaces. Returns (element, start, end)."""
+    out, depth, start = [], 0, 0
+    for k, c in enumerate(text + "，"):
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(0, depth - 1)
+        elif c in _SEPARATORS and depth == 0:
+            raw = text[start:k]
+            lead = len(raw) - len(raw.lstrip())
+            el = raw.strip()
+            if el:
+                out.append((el, offset + start + lead, offset + start + lead + len(el)))
+            start = k + 1
+    return out
+
+
+def _station_prefix(s: str) -> str:
+    return "驻" if s.startswith("驻") and len(s) > 2 else ""
+
+
+def _expand_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int]) -> list[tuple[str, tuple[int, int]]]:
+    """驻五一村 + 东甸村扶贫工作组 → 驻五一村扶贫工作组, 驻东甸村扶贫工作组 (span: the whole group)."""
+    span = (pending[0][1], last[2])
+    prefix = _station_prefix(pending[0][0])
+    full = last[0]
+    if prefix and not full.startswith(prefix):
+        full = prefix + full
+    names = []
+    for el, _s, _e in pending:
+        idx = full.find(el[-1], len(prefix) + 1) if len(el) >= 2 else -1
+        place = full[len(prefix):idx + 1]
+        if (idx < 0 or el[-1] not in _PLACE_CHARS or el.endswith(place) or len(place) > 6
+                or any(c in place for c in _JOINERS)):
+            names.append(el)  # not the same kind of place: leave the element as written
+            continue
+        head = el if el.startswith(prefix) else prefix + el
+        names.append(head + full[idx + 1:])
+    names.append(full)
+    return [(n, span) for n in names]
+
+
+def expand_list(text: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]]:
+    """Names of a written list, shared prefixes and suffixes expanded, in order.
+
+    ``text`` is a list such as ``厅扶贫办，驻五一村、东甸村扶贫工作组``; spans are
+    ``offset``-based. An element that does not end like an organisation takes the tail of
+    the next complete one (驻五一村、东甸村扶贫工作组); the group then shares one span.
+    """
+    out: list[tuple[str, tuple[int, int]]] = []
+    pending: list[tuple[str, int, int]] = []
+    for el in _split_elements(text, offset):
+        if is_complete(el[0]):
+            if pending:
+                out.extend(_expand_group(pending, el))
+                pending = []
+            else:
+                out.append((el[0], (el[1], el[2])))
+        else:
+            pending.append(el)
+    out.extend((el, (s, e)) for el, s, e in pending)
+    return out
+
+
+def role_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges listing responsible bodies (责任部门：…, （责任单位：…）)."""
+    return [(m.start(1), m.end(1)) for m in grammar().role_label_re.finditer(text)]
+
+
+# --- token grammar ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+    lex: bool = False
+
+
+def _tokens(doc) -> list[_Tok]:
+    """The Doc's tokens, lexicon matches merged, 对厅/向省 split into 对 + 厅."""
+    g = grammar()
+    text = doc.text
+    merged: dict[int, int] = {}
+    for _id, s, e in sorted(_phrase_matcher()(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
+        if s not in merged and not any(a <= s < b for a, b in merged.items()):
+            merged[s] = e
+    out: list[_Tok] = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        if i in merged:
+            e = merged[i]
+            span = doc[i:e]
+            out.append(_Tok(span.text, span.start_char, span.end_char, True))
+            i = e
+            continue
+        t = doc[i]
+        w, s = t.text, t.idx
+        if len(w) >= 2 and w[-1] in g.scope_words and w[:-1] in g.function_prefixes:
+            out.append(_Tok(w[:-1], s, s + len(w) - 1))
+            out.append(_Tok(w[-1], s + len(w) - 1, s + len(w)))
+        else:
+            out.append(_Tok(w, s, s + len(w)))
+        i += 1
+    assert all(text[t.start:t.end] == t.text for t in out)
+    return out
+
+
+def _opener(toks: list[_Tok], i: int) -> Optional[str]:
+    g = grammar()
+    t = toks[i].text
+    if toks[i].lex:
+        return "lex"
+    if t in g.scope_words:
+        return "scope"
+    if is_place(t):
+        return "place"
+    prev = toks[i - 1].text if i else ""
+    if (prev == "" or prev[-1] in _BOUNDARY) and _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
+        return "alone"
+    return None
+
+
+def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
+    t = toks[j]
+    if t.lex:
+        return j > i or kind in ("lex", "alone")
+    if not is_closer(t.text):
+        return False
+    if j == i:
+        return kind == "alone" and len(t.text) >= 3
+    if len(t.text) == 1:  # 处, 办, 所: only after a core word (厅 组宣 处)
+        return j - i >= 2 or kind == "alone"
+    return True
+
+
+def _starts_new(toks: list[_Tok], k: int) -> bool:
+    g = grammar()
+    t = toks[k].text
+    return t in g.coordinating_scopes or is_place(t) or (toks[k].lex and t[0] in g.coordinating_scopes)
+
+
+def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, int]]:
+    """Places written before ``place`` and joined to it with 、 (五一村、东甸村…), nearest last.
+
+    Returns (written element, its start) from left to right; the first may carry 驻.
+    """
+    found: list[tuple[str, int]] = []
+    end_char = place[-1]
+    pos = start
+    while pos >= 2 and text[pos - 1] == "、":
+        k = pos - 1
+        j = k
+        while j > 0 and _is_han(text[j - 1]) and k - j < 8:
+            j -= 1
+        seg = text[j:k]
+        if "驻" in seg:
+            cut = seg.rindex("驻")
+            seg, j = seg[cut:], j + cut
+        if not seg.endswith(end_char) or len(seg.lstrip("驻")) < 2 or len(seg) > 7:
+            break
+        if j > 0 and _is_han(text[j - 1]) and not seg.startswith("驻"):
+            break  # not a bare place: the element runs on to the left
+        found.insert(0, (seg, j))
+        pos = j
+        if seg.startswith("驻"):
+            break
+    return found
+
+
+def _named_station(name: str) -> bool:
+    """驻五一村… names its place (at least one character before the place ending)."""
+    ends = [k for k, c in enumerate(name[1:]) if any(e == c for e in grammar().place_endings)]
+    return bool(ends) and ends[0] >= 1
+
+
+@dataclass
+class _Found:
+    name: str
+    span: tuple[int, int]
+
+
+def find_names(doc) -> list[_Found]:
+    """Every department mention in document order (one per expanded name)."""
+    g = grammar()
+    toks = _tokens(doc)
+    text = doc.text
+    out: list[_Found] = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        kind = _opener(toks, i)
+        if kind is None:
+            i += 1
+            continue
+        best, chars, j = None, 0, i
+        while j < n and j - i < 10:
+            t = toks[j].text
+            if not _is_han(t) or (j > i and t in g.stop_tokens and not toks[j].lex
+                                  and not (t in _JOINERS and best is None and j + 1 < n
+                                           and _opener(toks, j + 1) in (None, "alone"))):
+                break  # 和 only inside a name not yet closed: 人力资源和社会保障局
+            chars += len(t)
+            if chars > 28:
+                break
+            if _closes(toks, i, j, kind):
+                best = j
+            j += 1
+        if best is None:
+            i += 1
+            continue
+        name = text[toks[i].start:toks[best].end]
+        before = toks[i - 1].text if i else ""
+        after = toks[best + 1].text if best + 1 < n else ""
+        if kind == "alone":
+            inner = toks[i + 1:best + 1]
+            if any(t.text in g.scope_words or t.lex or is_place(t.text) or t.text.startswith("驻") for t in inner):
+                i += 1  # a scoped name inside: it is found from its own opener
+                continue
+            if not (after == "" or after[0] in _BOUNDARY or after in g.predicate_starts):
+                i += 1
+                continue
+            if len(toks[i].text) < 2 or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
+                i += 1  # 更离不开党委, 感恩政府: a clause, not a name
+                continue
+        if toks[i].text == "驻" and not _named_station(name):
+            i = best + 1  # 驻村工作队: no named place, a generic team
+            continue
+        if is_generic(name, before) or after in g.post_words:
+            i = best + 1
+            continue
+        # split coordinated names written back to back (省委省政府)
+        cuts = [i] + [k for k in range(i + 1, best + 1)
+                      if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)]
+        pieces = [(toks[a].start, toks[b - 1].end) for a, b in zip(cuts, cuts[1:] + [best + 1])]
+        for s, e in pieces:
+            piece = text[s:e]
+            if is_generic(piece):
+                continue
+            if s == toks[i].start and kind == "place":
+                group = _coordinated_places(text, s, toks[i].text)
+                if group:
+                    prefix = _station_prefix(group[0][0])
+                    rest = piece[len(toks[i].text):]
+                    span = (group[0][1], e)
+                    for el, _p in group:
+                        out.append(_Found((el if el.startswith(prefix) else prefix + el) + rest, span))
+                    out.append(_Found(prefix + piece, span))
+                    continue
+            out.append(_Found(piece, (s, e)))
+        i = best + 1
+    return out
+
+
+def canonical(name: str, issuer: Optional[str]) -> Optional[str]:
+    """The full name when the issuer makes it certain (厅扶贫办 + 吉林省司法厅 → 吉林省司法厅扶贫办公室)."""
+    if not issuer or name == issuer:
+        return None
+    g = grammar()
+    tail = None
+    if name[0] in "厅局委办部" and issuer.endswith(name[0]) and len(name) > 1:
+        tail = name[1:]
+        full = issuer
+    elif name[0] in g.coordinating_scopes and issuer.endswith(name[1:]) and name[0] in issuer[:-len(name[1:])]:
+        return issuer  # 省司法厅 in a document of 吉林省司法厅
+    else:
+        return None
+    for short, long in sorted(g.abbreviations.items(), key=lambda kv: -len(kv[0])):
+        if tail.endswith(short):
+            tail = tail[: -len(short)] + long
+            break
+    return full + tail
+
+
+def extract(doc, ctx) -> list[Department]:
+    text = doc.text
+    md = ctx.metadata
+    recipient_spans = [ev.span for ev in md.evidence if ev.field == "recipients"]
+    issuer_spans = [ev.span for ev in md.evidence if ev.field == "issuer"]
+    in_any = lambda span, regions: any(a <= span[0] and span[1] <= b for a, b in regions)  # noqa: E731
+
+    found: list[_Found] = []
+    # recipients come from metadata (the list is already split and expanded there)
+    if md.recipients and recipient_spans:
+        line = (min(s for s, _ in recipient_spans), max(e for _, e in recipient_spans))
+        for name, span in expand_list(text[line[0]:line[1]], line[0]):
+            if is_complete(name) and not is_generic(name):
+                found.append(_Found(name, span))
+        found.extend(f for f in find_names(doc) if not in_any(f.span, [line]))
+    else:
+        found.extend(find_names(doc))
+    found.sort(key=lambda f: f.span[0])  # stable: expansions of one phrase keep their order
+
+    regions = role_regions(text)
+    by_name: dict[str, list] = {}
+    for f in found:
+        by_name.setdefault(f.name, []).append(f.span)
+    out = []
+    for name, spans in by_name.items():
+        spans = sorted(set(spans))
+        canon = canonical(name, md.issuer)
+        roles = set()
+        if md.issuer and (name == md.issuer or canon == md.issuer):
+            roles.add("issuer")
+        if name in md.recipients:
+            roles.add("recipient")
+        for sp in spans:
+            if in_any(sp, regions):
+                roles.add("responsible")
+            elif not in_any(sp, recipient_spans) and not in_any(sp, issuer_spans):
+                roles.add("mentioned")
+        out.append(Department(name=name, roles=tuple(r for r in ROLES if r in roles),
+                              mentions=tuple(Mention(span=sp) for sp in spans), canonical=canon))
+    out.sort(key=lambda d: d.mentions[0].span[0])
+    return out

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 from ..schema import Metadata
 from . import figures, household_counts
 from . import date_windows
+from . import metadata, departments, tasks
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,12 @@ Extractor = Callable[[Any, Context], Any]
 
 # Order matters (see module docstring). One row per extractor; add a row to add one.
 EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
+    ("metadata", metadata.extract),
     ("date_windows", date_windows.extract),
+    ("departments", departments.extract),
     ("household_counts", household_counts.extract),
     ("figures", figures.extract),
+    ("tasks", tasks.extract),
 )
 
 

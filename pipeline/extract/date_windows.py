@@ -51,6 +51,7 @@ _HOUR_NUM = r"\d{1,2}|二?十[一二三四]?|[〇零一二两三四五六七八�
 _MIN_NUM = r"\d{1,2}|[二三四五]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 _BARE_NUM = r"\d{1,4}|[一二三四五六七八九十]{1,3}"
 _NUMERAL_BEFORE = "0-9." + _CN_DIGIT + "十百千万两"
+_NUMERAL_AFTER = frozenset("0123456789" + _CN_DIGIT + "十百千万两")
 
 
 def _alt(words, where: str) -> str:
@@ -571,6 +572,9 @@ def _chain(m: re.Match, ref: Optional[int], g: _Grammar, roc_doc: bool):
     if r is None:
         return None
     end = m.end("body")
+    nxt = m.string[end:end + 1]
+    if not (m.group("dl") or m.group("since") or m.group("since_rel")) and nxt and nxt in _NUMERAL_AFTER:
+        return None  # 一月一调度, 2020年6月3…: a numeral goes on, so this is no date
     rel_only = not conns and toks[0].lastgroup == "rel" and len(toks) == 1
     if m.group("pre"):
         return "deadline", None, r.end, r.inferred, (m.end("dl") if m.group("dl") else end)

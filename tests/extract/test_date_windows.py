@@ -1,0 +1,152 @@
+"""Date windows (contract section 4): cases as data in tests/cases/date_windows.jsonl.
+
+Each case gives a text, a reference year ("ref", null = unknown) and every window expected
+in document order. ``year_inferred`` is checked on every item (false unless the case says
+true); ``rule`` on recurring items.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract import EXTRACTORS, Context
+from pipeline.extract import date_windows
+from pipeline.extract.date_windows import extract_text
+from pipeline.schema import DATE_KINDS, Metadata
+from pipeline.segment import make_doc
+from tests.conftest import CORPUS, load_cases, seed_paths
+
+CASES = load_cases("date_windows")
+
+
+def _params(cases):
+    out = []
+    for c in cases:
+        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
+        out.append(pytest.param(c, id=f"{c['id']}:{c['family']}:{c['split']}", marks=marks))
+    return out
+
+
+def _check_items(text, items):
+    for w in items:
+        s, e = w.span
+        assert text[s:e] == w.text, w
+        assert w.kind in DATE_KINDS
+        if w.start and w.end:
+            assert w.start <= w.end, w
+        if w.kind == "recurring":
+            assert w.start is None and w.end is None and w.rule
+        for v in (w.start, w.end):
+            if v is not None:
+                date.fromisoformat(v[:10])
+    assert [w.span for w in items] == sorted(w.span for w in items)
+
+
+@pytest.mark.parametrize("case", _params(CASES))
+def test_case(case):
+    text = case["text"]
+    items = extract_text(text, case["ref"])
+    _check_items(text, items)
+    got = [{"text": w.text, "kind": w.kind, "start": w.start, "end": w.end,
+            "year_inferred": w.year_inferred, **({"rule": w.rule} if w.kind == "recurring" else {})}
+           for w in items]
+    want = [{"year_inferred": False, **e} for e in case["expect"]]
+    for g, w in zip(got, want):
+        if "rule" not in w:
+            g.pop("rule", None)
+    assert got == want
+
+
+def test_enough_cases_in_every_family():
+    families = Counter(c["family"] for c in CASES)
+    assert len(CASES) >= 150 + sum(1 for c in CASES if c["family"] == "contract")
+    assert {"contract", "absolute_point", "yearless_point", "xun", "year_parts", "relative_year",
+            "time_of_day", "range", "since", "deadline", "recurring", "plan_period", "holiday",
+            "roc", "neg_place", "neg_ordinal", "neg_name", "neg_docnumber", "neg_phone",
+            "neg_amount", "neg_bare_year"} <= set(families)
+    assert sum(1 for c in CASES if not c["expect"]) >= 50  # the negatives
+    assert sum(1 for c in CASES if c["split"] == "heldout") >= 25
+
+
+def test_year_less_needs_a_reference_year():
+    assert extract_text("7月下旬至10月中旬；年底前；今年以来", None) == []
+    assert [w.start for w in extract_text("2020年6月11日；6月12日", None)] == ["2020-06-11"]
+
+
+def test_registered_once_in_contract_order():
+    keys = [k for k, _fn in EXTRACTORS]
+    assert keys.count("date_windows") == 1
+    assert dict(EXTRACTORS)["date_windows"] is date_windows.extract
+    if "metadata" in keys:
+        assert keys.index("metadata") < keys.index("date_windows")
+
+
+def test_extract_uses_ctx_reference_year():
+    doc = make_doc("请于6月底前完成。")
+    ctx = Context(reference_date=date(2021, 3, 1))
+    assert [w.end for w in date_windows.extract(doc, ctx)] == ["2021-06-30"]
+    ctx = Context(metadata=Metadata(reference_year=2019), reference_date=date(2021, 3, 1))
+    assert [w.end for w in date_windows.extract(doc, ctx)] == ["2019-06-30"]
+    assert date_windows.extract(doc, Context()) == []
+
+
+def test_deterministic():
+    text = "".join(c["text"] + "。\n" for c in CASES)
+    assert extract_text(text, 2020) == extract_text(text, 2020)
+
+
+# --- the seeds against their gold files (until `make eval` covers it) --------------------
+
+def _seed_score():
+    from pipeline.normalize import normalize
+    tp = fp = fn = 0
+    false_positives = []
+    for path in seed_paths():
+        gold_path = CORPUS / "gold" / f"{path.name}.json"
+        if not gold_path.is_file():
+            continue
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        text = normalize(path.read_text(encoding="utf-8")).text
+        out = extract_text(text, gold["metadata"]["reference_year"])
+        key = lambda d: (d["start"], d["end"], d["kind"])  # noqa: E731
+        g = Counter(key(d) for d in gold["date_windows"] if d["kind"] != "recurring")
+        p = Counter((w.start, w.end, w.kind) for w in out if w.kind != "recurring")
+        tp += sum((g & p).values())
+        fp += sum((p - g).values())
+        fn += sum((g - p).values())
+        false_positives += [(path.name, w.text) for w in out if (w.start, w.end, w.kind) in (p - g)]
+    return tp, fp, fn, false_positives
+
+
+def test_seeds_against_gold():
+    tp, fp, fn, fps = _seed_score()
+    if tp + fn == 0:
+        pytest.skip("no gold date windows")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    assert f1 >= 0.95, (precision, recall, fps)
+
+
+# --- property: arbitrary text never raises, spans are exact, start <= end ----------------
+
+_ALPHABET = st.sampled_from(list(
+    "0123456789〇零一二三四五六七八九十百两年月日号时点分:：上中下旬初底末半季度第前后以来至到起止今去明次本每周星期"
+    "一-—～~春节元旦国庆中华民国十三四五时期期间截至“”\"、，。 \n村大个号〔〕元万户人"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60), st.one_of(st.none(), st.integers(1990, 2040)))
+def test_property_never_raises_and_spans_exact(text, ref):
+    _check_items(text, extract_text(text, ref))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_property_arbitrary_unicode(text):
+    _check_items(text, extract_text(text, 2020))

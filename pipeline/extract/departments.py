@@ -59,7 +59,8 @@ class _Grammar:
     generic_starts: tuple
     generic_names: frozenset
     exclude_contains: tuple
-    post_words: frozenset
+    founding_verbs: frozenset
+    place_part_tags: frozenset
     predicate_starts: frozenset
     bare_closers: frozenset
     clause_tags: frozenset
@@ -89,7 +90,8 @@ def grammar() -> _Grammar:
         generic_starts=tuple(t["generic_starts"]),
         generic_names=frozenset(t["generic_names"]),
         exclude_contains=tuple(t["exclude_contains"]),
-        post_words=frozenset(t["post_words"]),
+        founding_verbs=frozenset(t["founding_verbs"]),
+        place_part_tags=frozenset(t["place_part_tags"]),
         predicate_starts=frozenset(t["predicate_starts"]),
         bare_closers=frozenset(t["bare_closers"]),
         clause_tags=frozenset(t["clause_tags"]),
@@ -124,7 +126,7 @@ def _is_clause(words: list[str]) -> bool:
     g = grammar()
     tags = _word_tags()
     for k, w in enumerate(words[:-1]):
-        if w in g.field_words:
+        if w in g.field_words or (k and w in _JOINERS):
             continue
         if w in g.function_prefixes or tags.get(w) in (g.clause_tags_first if k == 0 else g.clause_tags):
             return True
@@ -287,7 +289,7 @@ def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     if is_place(t):
         return "place"
     prev = toks[i - 1].text if i else ""
-    if (prev == "" or prev[-1] in _BOUNDARY) and _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
+    if (prev == "" or prev[-1] in _BOUNDARY or prev in g.founding_verbs) and _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
         return "alone"
     return None
 
@@ -339,6 +341,17 @@ def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, in
     return found
 
 
+def _place_before(toks: list[_Tok], i: int) -> bool:
+    """Is the lexicon name at i (镇政府) the tail of a place name split by jieba (庆祖|镇政府)?"""
+    g = grammar()
+    prev, t = toks[i - 1].text, toks[i].text
+    return (t[0] in g.coordinating_scopes and _is_han(prev) and is_place(prev + t[0])
+            and prev not in g.stop_tokens and not prev.startswith(g.function_prefixes)
+            and prev[0] not in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
+            and not any(prev.startswith(p) for p in g.generic_prefixes)
+            and (prev not in _word_tags() or _word_tags()[prev] in g.place_part_tags))
+
+
 def _named_station(name: str) -> bool:
     """驻五一村… names its place (at least one character before the place ending)."""
     ends = [k for k, c in enumerate(name[1:]) if any(e == c for e in grammar().place_endings)]
@@ -380,8 +393,11 @@ def find_names(doc) -> list[_Found]:
         if best is None:
             i += 1
             continue
-        name = text[toks[i].start:toks[best].end]
-        before = toks[i - 1].text if i else ""
+        first = i
+        if kind == "lex" and i and _place_before(toks, i):
+            first = i - 1  # 庆祖 + 镇政府 → 庆祖镇政府
+        name = text[toks[first].start:toks[best].end]
+        before = toks[first - 1].text if first else ""
         after = toks[best + 1].text if best + 1 < n else ""
         if kind == "alone":
             inner = toks[i + 1:best + 1]
@@ -391,24 +407,30 @@ def find_names(doc) -> list[_Found]:
             if not (after == "" or after[0] in _BOUNDARY or after in g.predicate_starts):
                 i += 1
                 continue
-            if len(toks[i].text) < 2 or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
+            if len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
                 i += 1  # 更离不开党委, 感恩政府: a clause, not a name
                 continue
         if toks[i].text == "驻" and not _named_station(name):
             i = best + 1  # 驻村工作队: no named place, a generic team
             continue
-        if is_generic(name, before) or after in g.post_words:
+        if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
+            i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
+            continue
+        if any(name.endswith(w) for w in g.non_org if len(w) > 1):
+            i = best + 1  # 文化 + 室 written apart: still the common noun 文化室
+            continue
+        if is_generic(name, before):
             i = best + 1
             continue
         # split coordinated names written back to back (省委省政府)
-        cuts = [i] + [k for k in range(i + 1, best + 1)
+        cuts = [first] + [k for k in range(i + 1, best + 1)
                       if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)]
         pieces = [(toks[a].start, toks[b - 1].end) for a, b in zip(cuts, cuts[1:] + [best + 1])]
         for s, e in pieces:
             piece = text[s:e]
             if is_generic(piece):
                 continue
-            if s == toks[i].start and kind == "place":
+            if s == toks[first].start and kind == "place":
                 group = _coordinated_places(text, s, toks[i].text)
                 if group:
                     prefix = _station_prefix(group[0][0])

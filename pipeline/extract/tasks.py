@@ -107,7 +107,9 @@ def _strip_notes(text: str, start: int, end: int, cut: list[tuple[int, int]]) ->
 def extract(doc, ctx) -> list[Task]:
     text = doc.text
     r = _rules()
-    windows = sorted(ctx.results.get("date_windows", ()) or (), key=lambda w: w.span)
+    # a recurring rule (每月20日前) is not the window of a work item
+    windows = sorted((w for w in ctx.results.get("date_windows", ()) or () if w.kind != "recurring"),
+                     key=lambda w: w.span)
     regions = role_regions(text)
     timed = [(m.start(1), m.end(1)) for m in r.time_label_re.finditer(text)]
     inside = lambda span, a, b: a <= span[0] and span[1] <= b  # noqa: E731

@@ -32,6 +32,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
 _MULTS = frozenset("十百千万亿")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_OPENERS = frozenset("“‘「《〈（(【")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Grammar:
     prefix_units: dict
     digits_only: frozenset
     verbal: frozenset
+    never_one: frozenset
+    class_suffix: str
     year_like: frozenset
     max_duration: float
     not_followed_by: dict
@@ -125,6 +128,7 @@ def grammar() -> Grammar:
         approx_before=dict(ap["before"]), approx_infix=dict(ap["infix"]), approx_after=dict(ap["after"]),
         multipliers=mult, prefix_units=dict(t["prefix_units"]),
         digits_only=frozenset(u["digits_only"]), verbal=frozenset(u["verbal"]),
+        never_one=frozenset(u["never_one"]), class_suffix=u["class_suffix"],
         year_like=frozenset(u["year_like"]), max_duration=float(u["max_duration"]),
         not_followed_by={k: frozenset(v) for k, v in u["not_followed_by"].items()},
         not_after={k: frozenset(v) for k, v in u.get("not_after", {}).items()},
@@ -135,7 +139,7 @@ def grammar() -> Grammar:
         suspect_chars=ctx["suspect_chars"],
         names=rules.compile_pattern(alt(names, "figures_names.txt"), "figures_names.txt") if names else None,
         bare_year=rules.compile_pattern(
-            rf"(?<![\d{_CN_DIGITS}])(?P<y>(?:19|20)\d\d|[〇零一二三四五六七八九]{{4}})年(?!{years_not})",
+            rf"(?<![\d{_CN_DIGITS}])(?P<y>(?:19|20)\d\d|[〇零一二三四五六七八九]{{4}})年(?![\d{_CN_DIGITS}十]{{1,3}}月|{years_not})",
             "figures bare year"),
         sentence_end=frozenset(ctx["sentence_end"]),
     )
@@ -224,6 +228,8 @@ def _excluded(text: str, m: re.Match, q_unit: str, g: Grammar) -> bool:
         return True
     unit = m.group("unit")
     if unit:
+        if nxt and nxt == g.class_suffix and q_unit != "count":
+            return True  # 10万吨级码头
         if nxt and nxt in g.not_followed_by.get(unit, ()):
             return True
         if before and before in g.not_after.get(unit, ()):
@@ -234,20 +240,23 @@ def _excluded(text: str, m: re.Match, q_unit: str, g: Grammar) -> bool:
     # Chinese numerals: idioms, slogans and indefinite articles are not counts.
     if unit in g.digits_only:
         return True
-    if all(c in _MULTS for c in n1) and (q_unit in ("money", "percent")):
-        return True  # 万元 alone is a unit word (单位：万元), not 10^4 元
+    if all(c in _MULTS for c in n1) and (q_unit in ("money", "percent") or unit == g.class_suffix
+                                         or nxt == g.class_suffix):
+        return True  # 万元 alone is a unit word (单位：万元); 百亿级 is a class
+    if len(n1) >= 2 and not any(c in _MULTS or c == "点" for c in n1):
+        return True  # 二三级, 三四个: a list of small numbers or a year, not one number
     end = m.end()
     after = text[end] if end < len(text) else ""
-    if n1 == "一" and unit not in g.verbal and _is_cjk(after):
-        return True  # 一个干净整洁的环境, 一份力
+    if n1 == "一" and (unit in g.never_one or (unit not in g.verbal and (_is_cjk(after) or after in _OPENERS))):
+        return True  # 一个干净整洁的环境, 一份力, 一批“…”, 这一年
     if after and after in _CN_DIGITS and after != "零":
         return True  # 一户一策, 五个一, 一天两次 (一天)
     if ns >= 2 and text[ns - 2] in _CN_DIGITS and _is_cjk(text[ns - 1]) and text[ns - 1] not in "天日年月周":
         return True  # 千家万户, 一村一村 (but 一天两次 keeps 两次)
     surface = text[ns:end]
-    if any(text.startswith(surface, ns - k) for k in range(len(surface) + 1, len(surface) + 4)):
+    if any(ns - k >= 0 and text.startswith(surface, ns - k) for k in range(len(surface) + 1, len(surface) + 4)):
         return True  # 一级抓一级, 一村一村地查
-    if before in _CN_DIGITS or before in _MULTS:
+    if before and (before in _CN_DIGITS or before in _MULTS):
         return True  # part of a longer word (统一, 唯一 are handled by the unit check)
     return False
 
@@ -363,49 +372,85 @@ def clause_after(text: str, pos: int, limit: int = 20) -> str:
     return chunk[:m.start()] if m else chunk
 
 
+@dataclass(frozen=True)
+class SubjectRules:
+    noun_tags: frozenset
+    stop_tags: frozenset
+    max_chars: int
+    max_after: int
+    skip_before: tuple
+    drop_front: tuple
+
+
 @cache
-def _subject_rules():
+def _subject_rules() -> SubjectRules:
     t = rules.table("figures.toml")["subject"]
-    return frozenset(t["noun_tags"]), int(t["max_chars"]), tuple(sorted(t["skip_before"], key=len, reverse=True))
+    by_len = lambda xs: tuple(sorted(xs, key=len, reverse=True))  # noqa: E731
+    return SubjectRules(frozenset(t["noun_tags"]), frozenset(t["stop_tags"]), int(t["max_chars"]),
+                        int(t["max_after"]), by_len(t["skip_before"]), by_len(t["drop_front"]))
 
 
-def _noun_run(words: list[tuple[str, str]], tags, max_chars: int, from_end: bool) -> str:
-    seq = reversed(words) if from_end else iter(words)
+def _cjk_word(w: str) -> bool:
+    return all(_is_cjk(c) for c in w)
+
+
+def _noun_after(s: str, r: SubjectRules) -> str:
+    """The noun right after a measure word (5000个口罩 -> 口罩; 3个自然屯 -> 自然屯)."""
     run: list[str] = []
     size = 0
-    for w, f in seq:
-        if f not in tags and not (f.startswith("n")):
+    for i, (w, f) in enumerate(pos_words(s)):
+        nounish = f in r.noun_tags or f.startswith("n")
+        if not _cjk_word(w) or (not nounish and not (i == 0 and len(w) <= 2 and f in ("d", "a", "b"))):
             break
-        if size + len(w) > max_chars:
+        if size + len(w) > r.max_after:
             break
         run.append(w)
         size += len(w)
-    return "".join(reversed(run) if from_end else run)
+    while run and not (pos_words(run[-1])[0][1].startswith("n") or pos_words(run[-1])[0][1] in r.noun_tags):
+        run.pop()
+    return "".join(run)
+
+
+def _phrase_before(s: str, r: SubjectRules) -> str:
+    """The words of a clause just before a number (并捐款 -> 捐款; 各种帮扶资金 -> 帮扶资金)."""
+    changed = True
+    while changed and s:
+        changed = False
+        for sk in r.skip_before:
+            if s.endswith(sk) and len(s) > len(sk):
+                s = s[: -len(sk)]
+                changed = True
+                break
+    run: list[str] = []
+    size = 0
+    for w, f in reversed(pos_words(s)):
+        if not _cjk_word(w) or f in r.stop_tags or size + len(w) > r.max_chars:
+            break
+        run.append(w)
+        size += len(w)
+    out = "".join(reversed(run))
+    for d in r.drop_front:
+        if out.startswith(d) and len(out) > len(d):
+            out = out[len(d):]
+            break
+    return out
 
 
 def subject_of(text: str, q: Quantity) -> Optional[str]:
-    """What a figure measures when the sentence says: the noun after a count's measure
-    word (5000个口罩 -> 口罩), else the noun phrase just before the number
-    (人均纯收入4100元 -> 人均纯收入)."""
-    tags, max_chars, skips = _subject_rules()
-    if q.kind == "count":
-        after = clause_after(text, q.end, max_chars + 4)
-        if after:
-            s = _noun_run(pos_words(after), tags, max_chars, from_end=False)
-            if s and len(s) >= 2:
-                return s
-    before = clause_before(text, q.start, 24)
-    changed = True
-    while changed and before:
-        changed = False
-        for sk in skips:
-            if before.endswith(sk):
-                before = before[: -len(sk)]
-                changed = True
-                break
-    if not before:
-        return None
-    s = _noun_run(pos_words(before), tags, max_chars, from_end=True)
+    """What a figure measures when the sentence says: the noun after its measure word
+    (5000个口罩 -> 口罩) or after 的 (4100元的脱贫标准), else the words just before the
+    number (人均纯收入4100元 -> 人均纯收入)."""
+    r = _subject_rules()
+    after = clause_after(text, q.end, r.max_chars + 4)
+    if after.startswith("的"):
+        s = _noun_after(after[1:], r)
+        if len(s) >= 2:
+            return s
+    elif after and q.kind in ("count", "measure"):
+        s = _noun_after(after, r)
+        if len(s) >= 2:
+            return s
+    s = _phrase_before(clause_before(text, q.start, 24), r)
     return s if len(s) >= 2 else None
 
 

@@ -1,0 +1,95 @@
+"""Figures (contract section 5): cases as data in tests/cases/figures.jsonl."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract import Context, figures, household_counts
+from pipeline.schema import APPROX, FIGURE_KINDS
+from pipeline.segment import make_doc
+from tests.conftest import load_cases
+
+CASES = load_cases("figures")
+
+
+def run_both(text: str):
+    """(household counts, figures) of ``text``, in pipeline order."""
+    doc = make_doc(text)
+    ctx = Context()
+    hh = household_counts.extract(doc, ctx)
+    ctx = ctx.with_result("household_counts", hh)
+    return hh, figures.extract(doc, ctx)
+
+
+def check_items(text: str, items) -> None:
+    """Invariants of every item: exact spans, document order, no overlaps."""
+    last = 0
+    for it in items:
+        s, e = it.span
+        assert 0 <= s < e <= len(text)
+        assert text[s:e] == it.text
+        assert s >= last, "items overlap or are out of order"
+        last = e
+
+
+def _params(cases):
+    out = []
+    for c in cases:
+        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
+        out.append(pytest.param(c, id=f"{c['id']}:{c['family']}:{c['split']}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("case", _params(CASES))
+def test_case(case):
+    text = case["text"]
+    _hh, figs = run_both(text)
+    check_items(text, figs)
+    got = [(f.value, f.unit) for f in figs]
+    want = [(e["value"], e["unit"]) for e in case["expect"]]
+    assert got == want, [f.text for f in figs]
+    for f, e in zip(figs, case["expect"]):
+        for key in ("kind", "approx", "value_max", "subject", "year", "suspect"):
+            if key in e:
+                assert getattr(f, key) == e[key], (key, f)
+
+
+def test_enough_cases_in_every_family():
+    families = {c["family"] for c in CASES}
+    assert len(CASES) >= 150
+    assert {"contract", "money", "percent", "measure", "count", "approx", "range", "rate",
+            "not_date", "not_docnum", "not_list", "not_ordinal", "not_name"} <= families
+    assert sum(1 for c in CASES if not c["expect"]) >= 40  # the negatives
+
+
+def test_kinds_and_approx_are_contract_values():
+    for c in CASES:
+        _hh, figs = run_both(c["text"])
+        for f in figs:
+            assert f.kind in FIGURE_KINDS
+            assert f.approx is None or f.approx in APPROX
+            assert isinstance(f.value, float)
+            assert f.value_max is None or f.value_max >= f.value
+
+
+def test_deterministic():
+    text = "".join(c["text"] + "。\n" for c in CASES)
+    assert run_both(text) == run_both(text)
+
+
+_ALPHABET = st.sampled_from(list(
+    "0123456789.,%-~/至到余多约近超万亿千百十一二两三四五六七八九〇零元亩米个名人户次场篇年月日号第"
+    "“”《》〔〕（）()、，。；：?\n 的脱贫困低保建档立卡户村全共有其中以上左右不超过足少于")
+    + ["万元", "平方公里", "人次", "个百分点", "百分之", "元/人", "2020年", "�"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_property_never_raises_and_spans_are_exact(text):
+    hh, figs = run_both(text)
+    check_items(text, hh)
+    check_items(text, figs)
+    taken = [h.span for h in hh]
+    for f in figs:
+        assert all(f.span[1] <= s or f.span[0] >= e for s, e in taken)

@@ -10,12 +10,15 @@ from typing import Callable
 from .. import errors
 from ..errors import InputError
 from ..schema import Raw
-from . import txt
+from . import docx, html, pdf, txt
 
 Sniff = Callable[[bytes, str], bool]
 Reader = Callable[[bytes], Raw]
 
 READERS: tuple[tuple[str, Sniff, Reader], ...] = (
+    ("pdf", pdf.sniff, pdf.read),
+    ("docx", docx.sniff, docx.read),
+    ("html", html.sniff, html.read),
     ("txt", txt.sniff, txt.read),
 )
 

@@ -1,0 +1,500 @@
+"""PDF with a text layer, read with pdfplumber (pdfminer.six) into text per page.
+
+What the reader does, page by page:
+
+* characters are grouped into rows by their baseline (not their glyph box: fonts with
+  odd ascents put punctuation "above" the line otherwise), rows into segments at wide
+  gaps; letter-spaced Han text (税 务 总 局) is closed up;
+* tables (``page.find_tables()``, ruled tables with 2 cells or more) come out one row per
+  line, cells separated by `` | `` (CELL), at their place in the page; their characters are
+  kept out of the body text;
+* two-column pages are read column by column (a vertical gutter with justified text on
+  both sides); rows that span the gutter (a title) separate column bands;
+* running headers and footers (edge lines whose text, digits masked, repeats across pages)
+  and page numbers (rules/ingest.toml [pdf].page_number) are removed;
+* lines broken by the layout are rejoined using the geometry: a line that reaches the
+  right edge of its column continues on the next line unless the next line is indented,
+  starts a list item, changes font size, is a table row, or the document indents
+  paragraphs and the line ends a sentence. Joins work across page breaks.
+
+Pages without a text layer, and pages whose text is mostly private-use, control or
+unmapped-CID characters, are flagged in ``Raw.warnings`` (their text is dropped).
+``Raw.text`` is the page texts joined by newlines; ``page_starts`` holds where each page
+starts. Encrypted, truncated, corrupt and zero-page files raise InputError.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from statistics import median
+
+from .. import errors, rules
+from ..errors import InputError
+from ..schema import Raw
+
+CELL = " | "  # between the cells of a table row (normalisation keeps it; rows are never rejoined)
+
+_HAN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u201c\u201d\u2018\u2019\u2014\u2026]")
+_TERMINAL = "。！？；：!?;:…"
+_CID = re.compile(r"\(cid:\d+\)")
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff\ufffd]")
+_SPACE = re.compile(r"\s+")
+
+
+@cache
+def _rules() -> dict:
+    t = rules.table("ingest.toml")["pdf"]
+    return {**t, "page_number": rules.compile_pattern(t["page_number"], "ingest.toml:pdf.page_number")}
+
+
+@cache
+def _line_start() -> re.Pattern:
+    """Headings and list items (一、 （一） 1. 第一条 ...): shared with the normaliser's rejoining."""
+    return rules.compile_pattern(rules.table("normalize.toml")["line_start"], "normalize.toml:line_start")
+
+
+def sniff(data: bytes, suffix: str) -> bool:
+    """PDF by its header (%PDF- within the first KiB, as readers accept)."""
+    return b"%PDF-" in data[:1024]
+
+
+# --- geometry ----------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    kind: str = "text"  # text | row (a table row) | tabular (wide gaps inside: never joined)
+    region: tuple = ()  # (left, right) of the column the line sits in; set per page
+    key: tuple = ()  # which column geometry it belongs to (for document-wide margins)
+
+
+@dataclass
+class Page:
+    number: int
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    warning: str | None = None
+
+
+def _is_han(ch: str) -> bool:
+    return bool(_HAN.match(ch))
+
+
+def _baselines(chars: list[dict], height: float) -> list[float]:
+    """Each character's baseline (top-down), from its text matrix where the page allows.
+
+    The glyph box (top/bottom) depends on the font's ascent and descent, so punctuation
+    from another font can sit a whole line "lower"; the matrix origin is the true baseline.
+    Pages where matrix and boxes disagree beyond a constant shift (rotated pages) use the
+    box bottom.
+    """
+    raw = []
+    for c in chars:
+        m = c.get("matrix")
+        raw.append(height - m[5] if m and m[1] == 0 and m[2] == 0 and c.get("upright", True) else None)
+    diffs = [c["bottom"] - b for c, b in zip(chars, raw) if b is not None]
+    if len(diffs) < 0.9 * len(chars):
+        return [c["bottom"] for c in chars]
+    shift = median(diffs)
+    spread = median(abs(d - shift) for d in diffs)
+    if spread > 0.5 * median(c["size"] for c in chars):
+        return [c["bottom"] for c in chars]
+    return [b + shift if b is not None else c["bottom"] for c, b in zip(chars, raw)]
+
+
+def _rows(chars: list[dict], height: float) -> list[list[dict]]:
+    """Characters grouped into rows by baseline, each row sorted left to right."""
+    if not chars:
+        return []
+    items = sorted(zip(_baselines(chars, height), (c["x0"] for c in chars), chars), key=lambda t: (t[0], t[1]))
+    rows: list[list[tuple]] = []
+    for item in items:
+        b, _, c = item
+        tol = 0.3 * max(c["size"], 1.0)
+        if rows and abs(b - rows[-1][0][0]) <= tol:
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+    out = []
+    for row in rows:
+        row.sort(key=lambda t: t[1])
+        out.append([t[2] for t in row])
+    return out
+
+
+def _segments(row: list[dict]) -> list[list[dict]]:
+    """A row split at gaps wider than 1.5 character widths (columns, tab stops)."""
+    segs: list[list[dict]] = []
+    prev = None
+    for c in row:
+        if prev is not None and c["text"] == prev["text"] and abs(c["x0"] - prev["x0"]) < 0.3 * c["size"]:
+            continue  # overprinted duplicate (fake bold)
+        if prev is None or c["x0"] - prev["x1"] > 1.5 * max(c["size"], prev["size"]):
+            segs.append([c])
+        else:
+            segs[-1].append(c)
+        prev = c
+    return segs
+
+
+def _seg_text(seg: list[dict]) -> str:
+    out = []
+    prev = None
+    for c in seg:
+        t = c["text"]
+        if prev is not None and not t.isspace() and not prev["text"].isspace():
+            gap = c["x0"] - prev["x1"]
+            size = max(c["size"], prev["size"], 1.0)
+            han = _is_han(t[0]) or _is_han(prev["text"][-1])
+            if (not han and gap > 0.2 * size) or (han and not (_is_han(t[0]) and _is_han(prev["text"][-1]))
+                                                  and gap > 0.5 * size):
+                out.append(" ")
+        out.append(t)
+        prev = c
+    return "".join(out)
+
+
+def _line(segs: list[list[dict]]) -> Line:
+    chars = [c for s in segs for c in s]
+    text = "  ".join(_seg_text(s) for s in segs)
+    return Line(text=text, x0=min(c["x0"] for c in chars), x1=max(c["x1"] for c in chars),
+                top=min(c["top"] for c in chars), bottom=max(c["bottom"] for c in chars),
+                size=median(c["size"] for c in chars), kind="tabular" if len(segs) > 1 else "text")
+
+
+def _join_cell_lines(lines: list[str]) -> str:
+    out = ""
+    for s in lines:
+        s = s.strip()
+        if not s:
+            continue
+        if out and out[-1].isascii() and out[-1].isalpha() and s[0].isascii() and s[0].isalpha():
+            out += " "
+        out += s
+    return out
+
+
+def _cell_text(chars: list[dict], height: float) -> str:
+    return _join_cell_lines([_SPACE.sub(" ", "  ".join(_seg_text(s) for s in _segments(r))) for r in _rows(chars, height)])
+
+
+def _inside(c: dict, box: tuple) -> bool:
+    cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _tables(page, chars: list[dict]) -> tuple[list[Line], list[tuple]]:
+    """Table rows as lines (cells joined by CELL) and the table boxes."""
+    rows_out, boxes = [], []
+    try:
+        tables = page.find_tables()
+    except (ValueError, KeyError, TypeError, ZeroDivisionError):
+        return [], []
+    for t in tables:
+        cells = [c for c in t.cells]
+        if len(cells) < 2:
+            continue  # a frame around text, not a table
+        box = t.bbox
+        inside = [c for c in chars if _inside(c, box)]
+        if not inside:
+            continue
+        boxes.append(box)
+        for row in t.rows:
+            texts = []
+            for cb in row.cells:
+                if cb is None:
+                    continue
+                texts.append(_cell_text([c for c in inside if _inside(c, cb)], page.height))
+            if any(texts):
+                top, bottom = row.bbox[1], row.bbox[3]
+                size = median([c["size"] for c in inside if top <= c["top"] <= bottom] or [10.0])
+                rows_out.append(Line(text=CELL.join(texts), x0=box[0], x1=box[2], top=top, bottom=bottom,
+                                     size=size, kind="row"))
+    return rows_out, boxes
+
+
+def _gutter(rows: list[list[list[dict]]], width: float) -> float | None:
+    """x of the gap between two columns of text, or None for a single-column page."""
+    spans = [(s[0]["x0"], max(c["x1"] for c in s)) for segs in rows for s in segs]
+    if len(rows) < 6:
+        return None
+    lo, hi = 0.3 * width, 0.7 * width
+    best, best_cross = None, None
+    x = lo
+    while x <= hi:
+        cross = sum(1 for a, b in spans if a < x < b)
+        if best_cross is None or cross < best_cross:
+            best, best_cross = x, cross
+        x += 2.0
+    if best is None or best_cross > 0.15 * len(rows):
+        return None
+    both = sum(1 for segs in rows if any(s[-1]["x1"] <= best for s in segs) and any(s[0]["x0"] >= best for s in segs))
+    if both < 5:
+        return None
+    # both columns must be full text (most lines reach the gutter / the right edge)
+    left = [max(c["x1"] for c in s) for segs in rows for s in segs if s[-1]["x1"] <= best]
+    right = [max(c["x1"] for c in s) for segs in rows for s in segs if s[0]["x0"] >= best]
+    if len(left) < 5 or len(right) < 5:
+        return None
+    size = median(s[0]["size"] for segs in rows for s in segs)
+    for ends in (left, right):
+        edge = sorted(ends)[int(0.9 * (len(ends) - 1))]
+        if sum(1 for e in ends if e >= edge - 1.6 * size) < 0.4 * len(ends):
+            return None
+    return best
+
+
+def _page_lines(page) -> Page:
+    height, width = float(page.height), float(page.width)
+    result = Page(number=page.page_number, height=height)
+    chars = [c for c in page.chars if c["text"] and c["text"] not in "\n\r"]
+    for c in chars:
+        if c["text"] == "\u00ad":  # a drawn soft hyphen is a visible hyphen
+            c["text"] = "-"
+    if not [c for c in chars if not c["text"].isspace()]:
+        kind = "an image-only page (scanned?)" if page.images else "no text layer"
+        result.warning = f"page {page.page_number}: {kind}; no text read (OCR is not supported yet)"
+        return result
+    bad = sum(1 for c in chars if _CID.fullmatch(c["text"]) or _BAD_CHAR.search(c["text"]))
+    share = _rules()["garbage_share"]
+    if bad >= share * len(chars):
+        result.warning = (f"page {page.page_number}: text does not decode ({bad} of {len(chars)} characters are "
+                          f"private-use, control or unmapped CID glyphs: a font without a usable ToUnicode map); "
+                          f"page text dropped")
+        return result
+    if bad:
+        for c in chars:
+            if _CID.fullmatch(c["text"]):
+                c["text"] = "\ufffd"
+    table_rows, boxes = _tables(page, chars)
+    body = [c for c in chars if not any(_inside(c, b) for b in boxes)] if boxes else chars
+    rows = [_segments(r) for r in _rows(body, height)]
+    rows = [r for r in rows if r]
+    gutter = _gutter(rows, width)
+    lines: list[Line] = []
+    if gutter is None:
+        for segs in rows:
+            ln = _line(segs)
+            ln.key = (round(width), 0)
+            lines.append(ln)
+    else:
+        band_l: list[Line] = []
+        band_r: list[Line] = []
+
+        def flush():
+            lines.extend(band_l)
+            lines.extend(band_r)
+            band_l.clear()
+            band_r.clear()
+
+        for segs in rows:
+            left = [s for s in segs if max(c["x1"] for c in s) <= gutter]
+            right = [s for s in segs if s[0]["x0"] >= gutter]
+            if len(left) + len(right) < len(segs):  # spans the gutter
+                flush()
+                ln = _line(segs)
+                ln.key = (round(width), 0)
+                lines.append(ln)
+                continue
+            if left:
+                ln = _line(left)
+                ln.key = (round(width), 1)
+                band_l.append(ln)
+            if right:
+                ln = _line(right)
+                ln.key = (round(width), 2)
+                band_r.append(ln)
+        flush()
+    if table_rows:
+        lines = _merge_rows(lines, table_rows)
+    result.lines = [ln for ln in lines if ln.text.strip()]
+    return result
+
+
+def _merge_rows(lines: list[Line], table_rows: list[Line]) -> list[Line]:
+    """Insert table rows among body lines by vertical position (body lines keep their order)."""
+    out: list[Line] = []
+    rows = sorted(table_rows, key=lambda r: r.top)
+    i = 0
+    for ln in lines:
+        while i < len(rows) and rows[i].top < ln.top:
+            out.append(rows[i])
+            i += 1
+        out.append(ln)
+    out.extend(rows[i:])
+    return out
+
+
+# --- page furniture ----------------------------------------------------------------------
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", _SPACE.sub("", text))
+
+
+def _edge_lines(page: Page, band: float) -> list[int]:
+    """Indexes of the text lines at the top and bottom edge of a page (at most 2 each)."""
+    out = []
+    text = [i for i, ln in enumerate(page.lines) if ln.kind != "row"]
+    by_top = sorted(text, key=lambda i: page.lines[i].top)
+    for i in by_top[:2]:
+        if page.lines[i].bottom <= band * page.height:
+            out.append(i)
+    for i in by_top[-2:][::-1]:
+        if page.lines[i].top >= (1 - band) * page.height and i not in out:
+            out.append(i)
+    return out
+
+
+def remove_furniture(pages: list[Page]) -> int:
+    """Drop page numbers and running headers/footers in place; returns how many lines."""
+    r = _rules()
+    edges = {p.number: _edge_lines(p, r["edge_band"]) for p in pages}
+    counts: dict[str, set[int]] = {}
+    for p in pages:
+        for i in edges[p.number]:
+            counts.setdefault(_furniture_key(p.lines[i].text), set()).add(p.number)
+    need = max(2, r["repeat_share"] * len(pages))
+    removed = 0
+    for p in pages:
+        drop = set()
+        for i in edges[p.number]:
+            t = _SPACE.sub("", p.lines[i].text)
+            if r["page_number"].match(t) or len(counts[_furniture_key(p.lines[i].text)]) >= need:
+                drop.add(i)
+        if drop:
+            p.lines = [ln for i, ln in enumerate(p.lines) if i not in drop]
+            removed += len(drop)
+    return removed
+
+
+# --- rejoining lines ---------------------------------------------------------------------
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[int(q * (len(s) - 1))]
+
+
+def _margins(pages: list[Page]) -> dict[tuple, tuple[float, float]]:
+    """(left, right) edge of the text of each column geometry, over the whole document."""
+    xs: dict[tuple, list[tuple[float, float]]] = {}
+    for p in pages:
+        for ln in p.lines:
+            if ln.kind == "text":
+                xs.setdefault(ln.key, []).append((ln.x0, ln.x1))
+    return {k: (_pct([a for a, _ in v], 0.1), _pct([b for _, b in v], 0.95)) for k, v in xs.items()}
+
+
+def _ends_sentence(text: str) -> bool:
+    t = text.rstrip()
+    return bool(t) and (t[-1] in _TERMINAL or (t[-1] in "”’」』）)" and len(t) > 1 and t[-2] in _TERMINAL))
+
+
+def _joiner(a: str, b: str) -> str:
+    x, y = a.rstrip()[-1:], b.lstrip()[:1]
+    return " " if x.isascii() and x.isalpha() and y.isascii() and y.isalpha() else ""
+
+
+def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
+    margins = _margins(pages)
+    flow = [(p.number, ln) for p in pages for ln in p.lines]
+
+    def reaches(ln: Line) -> bool:
+        left, right = margins.get(ln.key, (ln.x0, ln.x1))
+        return ln.x1 >= right - 1.6 * ln.size and (ln.x1 - left) > 8 * ln.size
+
+    def indented(ln: Line) -> bool:
+        left, _ = margins.get(ln.key, (ln.x0, ln.x1))
+        return ln.x0 > left + 0.6 * ln.size
+
+    # Does the document mark paragraphs by indenting their first line?
+    after_end = [b for (_, a), (_, b) in zip(flow, flow[1:])
+                 if a.kind == b.kind == "text" and _ends_sentence(a.text) and not reaches(a)]
+    indents = len(after_end) >= 3 and sum(map(indented, after_end)) >= 0.6 * len(after_end)
+
+    def joins(a: Line, b: Line, same_page: bool) -> bool:
+        if a.kind != "text" or b.kind != "text" or a.key != b.key:
+            return False
+        if not reaches(a) or indented(b) or _line_start().match(b.text.lstrip()):
+            return False
+        if abs(a.size - b.size) > 0.15 * max(a.size, b.size):
+            return False
+        if same_page and b.top - a.top > 2.6 * a.size:
+            return False
+        return indents or not _ends_sentence(a.text)
+
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    prev: Line | None = None
+    prev_page = None
+    for number, p in ((p.number, p) for p in pages):
+        page_start = None
+        for ln in p.lines:
+            text = ln.text.strip()
+            if prev is not None:
+                sep = _joiner(prev.text, text) if joins(prev, ln, prev_page == number) else "\n"
+                parts.append(sep)
+                pos += len(sep)
+            if page_start is None:
+                page_start = pos
+            parts.append(text)
+            pos += len(text)
+            prev, prev_page = ln, number
+        starts.append(page_start if page_start is not None else pos)
+    return "".join(parts), tuple(starts)
+
+
+# --- the reader ----------------------------------------------------------------------------
+
+def _check_complete(data: bytes) -> None:
+    if b"%%EOF" not in data[-4096:]:
+        raise InputError("truncated", f"truncated PDF: no %%EOF marker at the end of the file "
+                                      f"({len(data)} bytes; the download or copy was cut off)")
+
+
+def read(data: bytes) -> Raw:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+    from pdfminer.pdftypes import PDFException
+
+    _check_complete(data)
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+        raise InputError(errors.ENCRYPTED, f"encrypted PDF: needs a password to open "
+                                           f"({type(e).__name__}{': ' + str(e) if str(e) else ''})") from None
+    except Exception as e:  # pdfplumber wraps pdfminer errors in its own types
+        cause = e.__cause__ or e.__context__ or e
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(e).lower():
+            raise InputError(errors.ENCRYPTED, f"encrypted PDF: needs a password to open ({type(cause).__name__})") from None
+        raise InputError(errors.CORRUPT, f"corrupt PDF: cannot be parsed ({type(e).__name__}: {e})") from None
+    pages: list[Page] = []
+    try:
+        with pdf:
+            if not pdf.pages:
+                raise InputError(errors.EMPTY, "PDF has zero pages")
+            for page in pdf.pages:
+                pages.append(_page_lines(page))
+                page.flush_cache()
+    except InputError:
+        raise
+    except (PDFException, PSException, PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, ZeroDivisionError, AssertionError) as e:
+        raise InputError(errors.CORRUPT, f"corrupt PDF: page {len(pages) + 1} cannot be read "
+                                         f"({type(e).__name__}: {e})") from None
+    warnings = [p.warning for p in pages if p.warning]
+    if all(not p.lines for p in pages):
+        raise InputError(errors.NO_TEXT, f"no text in any of the {len(pages)} pages: "
+                                         + ("; ".join(warnings[:3]) + (" ..." if len(warnings) > 3 else "")))
+    remove_furniture(pages)
+    text, starts = _assemble(pages)
+    return Raw(text=text, format="pdf", encoding=None, page_starts=starts, warnings=tuple(warnings))

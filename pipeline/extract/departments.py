@@ -341,15 +341,16 @@ def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, in
     return found
 
 
-def _place_before(toks: list[_Tok], i: int) -> bool:
+def _place_before(toks: list[_Tok], i: int, strict: bool = True) -> bool:
     """Is the lexicon name at i (镇政府) the tail of a place name split by jieba (庆祖|镇政府)?"""
     g = grammar()
     prev, t = toks[i - 1].text, toks[i].text
-    return (t[0] in g.coordinating_scopes and _is_han(prev) and is_place(prev + t[0])
+    return (t[0] in _PLACE_CHARS and _is_han(prev) and is_place(prev + t[0])
             and prev not in g.stop_tokens and not prev.startswith(g.function_prefixes)
             and prev[0] not in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
             and not any(prev.startswith(p) for p in g.generic_prefixes)
-            and (prev not in _word_tags() or _word_tags()[prev] in g.place_part_tags))
+            and (prev not in _word_tags() or _word_tags()[prev] in g.place_part_tags
+                 or (not strict and _word_tags()[prev] not in g.clause_tags_first)))
 
 
 def _named_station(name: str) -> bool:
@@ -394,8 +395,12 @@ def find_names(doc) -> list[_Found]:
             i += 1
             continue
         first = i
+        place_text = toks[i].text
         if kind == "lex" and i and _place_before(toks, i):
             first = i - 1  # 庆祖 + 镇政府 → 庆祖镇政府
+        elif kind == "scope" and i and toks[i].text in _PLACE_CHARS and _place_before(toks, i, strict=False):
+            first, kind = i - 1, "place"  # 光明 + 村 工作队 → 光明村工作队
+            place_text = toks[i - 1].text + toks[i].text
         name = text[toks[first].start:toks[best].end]
         before = toks[first - 1].text if first else ""
         after = toks[best + 1].text if best + 1 < n else ""
@@ -431,10 +436,10 @@ def find_names(doc) -> list[_Found]:
             if is_generic(piece):
                 continue
             if s == toks[first].start and kind == "place":
-                group = _coordinated_places(text, s, toks[i].text)
+                group = _coordinated_places(text, s, place_text)
                 if group:
                     prefix = _station_prefix(group[0][0])
-                    rest = piece[len(toks[i].text):]
+                    rest = piece[len(place_text):]
                     span = (group[0][1], e)
                     for el, _p in group:
                         out.append(_Found((el if el.startswith(prefix) else prefix + el) + rest, span))

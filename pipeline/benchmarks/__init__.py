@@ -39,6 +39,7 @@ class BenchContext:
 # (name, "module:function"); modules are imported only when their benchmark runs,
 # so optional baselines (JioNLP, pdfplumber) are not loaded by the pipeline itself.
 BENCHMARKS: tuple[tuple[str, str], ...] = (
+    ("date_windows", "pipeline.benchmarks.date_windows:run"),
     ("figures", "pipeline.benchmarks.figures:run"),
 )
 

@@ -86,6 +86,8 @@ class _Grammar:
     recurring: dict
     roc_markers: tuple
     roc_offset: int
+    anchor: re.Pattern  # characters every window contains (see extract_text)
+    start_chars: frozenset  # characters a window can start with (besides digits)
 
 
 @cache
@@ -179,6 +181,18 @@ def grammar() -> _Grammar:
              rf"(?P<r_dl>{deadline_suf})?)")
 
     top = re.compile(f"{plan}|{recur}|{chain}")
+
+    # Anchors and start characters for the fast scan (derived from the same words).
+    anchors = {"年", *(x[0] for x in w["month_suffixes"]), *(x[0] for x in w["day_suffixes"]),
+               *(p[-1] for p in t["plan_periods"]), *(x[0] for x in rec["prefixes"])}
+    for word in yp_words:
+        if not anchors & set(word):
+            anchors.add(word[-1])
+    anchor = re.compile("[" + re.escape("".join(sorted(anchors))) + "]|" + numdate.split("([-./])")[0] + "[-./]")
+    firsts = [*t["relative_years"], *w["deadline_prefixes"], *w["roc_prefixes"], *yp_words,
+              *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *t["fixed_holidays"],
+              *t["lunar_holidays"], *t["day_periods"]]
+    start_chars = frozenset(_CN_DIGIT + "十百两元" + "".join(x[0] for x in firsts))
     return _Grammar(
         top=top, token=token,
         xun={k: tuple(v) for k, v in t["xun"].items()},
@@ -193,6 +207,8 @@ def grammar() -> _Grammar:
         recurring=rec,
         roc_markers=tuple(w["roc_markers"]),
         roc_offset=int(w["roc_offset"]),
+        anchor=anchor,
+        start_chars=start_chars,
     )
 
 
@@ -596,42 +612,80 @@ def _is_roc_doc(text: str, g: _Grammar) -> bool:
     return any(mk in text for mk in g.roc_markers)
 
 
-def extract_text(text: str, reference_year: Optional[int]) -> list[DateWindow]:
-    """Date windows of ``text`` (the Doc-free core, used by tests and the benchmark)."""
+def _item(m: re.Match, text: str, ref: Optional[int], g: _Grammar, roc_doc: bool) -> Optional[DateWindow]:
+    """The window a top-level match stands for, or None when it is not one."""
+    if m.group("plan") is not None:
+        y1, y2 = g.plans[m.group("pp")]
+        quoted = bool(m.group("pq1") and m.group("pq2"))
+        s = m.start("plan") if quoted else m.start("pp")
+        e = m.end("plan") if quoted or m.group("ps") or m.group("psince") else m.end("pp")
+        if m.group("psince"):
+            return DateWindow(text[s:e], (s, e), "since", f"{y1}-01-01", None)
+        return DateWindow(text[s:e], (s, e), "range", f"{y1}-01-01", f"{y2}-12-31")
+    if m.group("recur") is not None:
+        rule = _recurring_rule(m, g, roc_doc)
+        if rule is None:
+            return None
+        s, e = m.span("recur")
+        return DateWindow(text[s:e], (s, e), "recurring", None, None, rule=rule)
+    r = _chain(m, ref, g, roc_doc)
+    if r is None:
+        return None
+    kind, a, b, inferred, e = r
+    s = m.start()
+    return DateWindow(text[s:e], (s, e), kind, a, b, year_inferred=inferred)
+
+
+# Every window has an anchor character (年 月 日 号 五 每 …, or the digits of 2020-06-11)
+# at most MAX_PREFIX characters after its start (截止到中华民国一百零一年 = 11).
+MAX_PREFIX = 20
+
+
+def _all_starts(text: str, g: _Grammar):
+    """Every position: the reference scan the fast one must equal (see the tests)."""
+    return range(len(text))
+
+
+def _anchored_starts(text: str, g: _Grammar):
+    """Positions that can start a window: a start character shortly before an anchor."""
+    tried = -1
+    can_start = g.start_chars
+    for a in g.anchor.finditer(text):
+        ai = a.start()
+        for s in range(max(tried + 1, ai - MAX_PREFIX), ai + 1):
+            c = text[s]
+            if c in can_start or c.isdecimal():
+                yield s
+        if ai > tried:
+            tried = ai
+
+
+def _scan(text: str, reference_year: Optional[int], starts) -> list[DateWindow]:
     g = grammar()
     roc_doc = _is_roc_doc(text, g)
+    match = g.top.match
     out: list[DateWindow] = []
     pos = 0
-    search = g.top.search
-    while True:
-        m = search(text, pos)
+    for s in starts(text, g):
+        if s < pos:
+            continue
+        m = match(text, s)
         if m is None:
-            break
-        item = None
-        if m.group("plan") is not None:
-            y1, y2 = g.plans[m.group("pp")]
-            quoted = bool(m.group("pq1") and m.group("pq2"))
-            s = m.start("plan") if quoted else m.start("pp")
-            e = m.end("plan") if quoted or m.group("ps") or m.group("psince") else m.end("pp")
-            if m.group("psince"):
-                item = DateWindow(text[s:e], (s, e), "since", f"{y1}-01-01", None)
-            else:
-                item = DateWindow(text[s:e], (s, e), "range", f"{y1}-01-01", f"{y2}-12-31")
-        elif m.group("recur") is not None:
-            rule = _recurring_rule(m, g, roc_doc)
-            if rule is not None:
-                s, e = m.span("recur")
-                item = DateWindow(text[s:e], (s, e), "recurring", None, None, rule=rule)
-        else:
-            r = _chain(m, reference_year, g, roc_doc)
-            if r is not None:
-                kind, a, b, inferred, e = r
-                s = m.start()
-                item = DateWindow(text[s:e], (s, e), kind, a, b, year_inferred=inferred)
+            continue
+        item = _item(m, text, reference_year, g, roc_doc)
         if item is not None:
             out.append(item)
-        pos = max(m.end(), pos + 1)
+            pos = m.end()
     return out
+
+
+def extract_text(text: str, reference_year: Optional[int]) -> list[DateWindow]:
+    """Date windows of ``text`` (the Doc-free core, used by tests and the benchmark).
+
+    A candidate that is not a window (a bare year, 2月30日) does not hide a later one
+    starting inside it: the scan moves on by one position, not past the candidate.
+    """
+    return _scan(text, reference_year, _anchored_starts)
 
 
 def extract(doc, ctx) -> list[DateWindow]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from pipeline.extract import EXTRACTORS, Context
 from pipeline.extract import date_windows
-from pipeline.extract.date_windows import extract_text
+from pipeline.extract.date_windows import _all_starts, _scan, extract_text
 from pipeline.schema import DATE_KINDS, Metadata
 from pipeline.segment import make_doc
 from tests.conftest import CORPUS, load_cases, seed_paths
@@ -150,3 +150,21 @@ def test_property_never_raises_and_spans_exact(text, ref):
 @given(st.text(max_size=80))
 def test_property_arbitrary_unicode(text):
     _check_items(text, extract_text(text, 2020))
+
+
+# --- the anchored scan finds exactly what trying every position finds ---------------------
+
+def _slow(text, ref):
+    return _scan(text, ref, _all_starts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60), st.one_of(st.none(), st.integers(1990, 2040)))
+def test_property_fast_scan_equals_exhaustive_scan(text, ref):
+    assert extract_text(text, ref) == _slow(text, ref)
+
+
+def test_fast_scan_equals_exhaustive_scan_on_cases_and_seeds():
+    texts = ["。".join(c["text"] for c in CASES)] + [p.read_text(encoding="utf-8") for p in seed_paths()]
+    for text in texts:
+        assert extract_text(text, 2020) == _slow(text, 2020)

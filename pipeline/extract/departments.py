@@ -98,7 +98,7 @@ def grammar() -> _Grammar:
         clause_tags_first=frozenset(t["clause_tags_first"]),
         field_words=frozenset(t["field_words"]),
         # 责任部门：… up to the end of the line or the closing bracket of a (责任单位：…) note
-        role_label_re=rules.compile_pattern(labels + r"\s*[:：]\s*([^\n）)]*)", "departments.toml:role_labels"),
+        role_label_re=rules.compile_pattern(labels + r"\s*[:：]\s*([^\n）)；;。]*)", "departments.toml:role_labels"),
         abbreviations=dict(t.get("abbreviations", {})),
     )
 

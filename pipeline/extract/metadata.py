@@ -44,6 +44,7 @@ class _Rules:
     issuer_title_re: re.Pattern
     media_endings: tuple
     cited_re: re.Pattern
+    recipient_determiners: tuple
 
 
 @cache
@@ -75,6 +76,7 @@ def _rules() -> _Rules:
                                               f"{w}:issuer_title_connectors"),
         media_endings=tuple(t["cited"]["media_endings"]),
         cited_re=rules.compile_pattern(t["cited"]["title"], f"{w}:cited.title"),
+        recipient_determiners=tuple(t["recipient_determiners"]),
     )
 
 
@@ -232,8 +234,9 @@ def _recipients(text: str, lines, after: int, skip: set[int], r: _Rules, found: 
         else:
             e -= 1
         names = expand_list(text[s:e], s)
-        if not names:
-            return None
+        bodies = [n for n, _ in names if is_complete(n) or n.startswith(r.recipient_determiners)]
+        if not names or 2 * len(bodies) < len(names):
+            return None  # 为做好培训，现通知如下： is a sentence, not a 主送 line
         found.values["recipients"] = tuple(n for n, _ in names)
         for name, span in names:
             found.evidence.append(FieldEvidence(field="recipients", text=text[span[0]:span[1]], span=span))

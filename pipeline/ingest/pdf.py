@@ -79,8 +79,12 @@ class Line:
 class Page:
     number: int
     height: float
+    width: float = 0.0
     lines: list[Line] = field(default_factory=list)
     warning: str | None = None
+    rows: list = field(default_factory=list)  # body rows of segments, until laid out
+    table_rows: list[Line] = field(default_factory=list)
+    gutter: float | None = None
 
 
 def _is_han(ch: str) -> bool:
@@ -235,8 +239,14 @@ def _gutter(rows: list[list[list[dict]]], width: float) -> float | None:
         x += 2.0
     if best is None or best_cross > 0.15 * len(rows):
         return None
-    both = sum(1 for segs in rows if any(s[-1]["x1"] <= best for s in segs) and any(s[0]["x0"] >= best for s in segs))
-    if both < 5:
+    # text on both sides, side by side (rows need not align: columns have their own baselines)
+    left_rows = [i for i, segs in enumerate(rows) if any(max(c["x1"] for c in s) <= best for s in segs)]
+    right_rows = [i for i, segs in enumerate(rows) if any(s[0]["x0"] >= best for s in segs)]
+    if not left_rows or not right_rows:
+        return None
+    lo_r, hi_r = right_rows[0], right_rows[-1]
+    lo_l, hi_l = left_rows[0], left_rows[-1]
+    if sum(1 for i in left_rows if lo_r <= i <= hi_r) < 5 or sum(1 for i in right_rows if lo_l <= i <= hi_l) < 5:
         return None
     # both columns must be full text (most lines reach the gutter / the right edge)
     left = [max(c["x1"] for c in s) for segs in rows for s in segs if s[-1]["x1"] <= best]
@@ -277,7 +287,18 @@ def _page_lines(page) -> Page:
     body = [c for c in chars if not any(_inside(c, b) for b in boxes)] if boxes else chars
     rows = [_segments(r) for r in _rows(body, height)]
     rows = [r for r in rows if r]
-    gutter = _gutter(rows, width)
+    result.width, result.rows, result.table_rows = width, rows, table_rows
+    result.gutter = _gutter(rows, width)
+    return result
+
+
+def _crossings(rows, x: float) -> int:
+    return sum(1 for segs in rows for s in segs if s[0]["x0"] < x < max(c["x1"] for c in s))
+
+
+def _layout(page: Page, gutter: float | None) -> None:
+    """Rows into lines in reading order (column by column when there is a gutter)."""
+    rows, width = page.rows, page.width
     lines: list[Line] = []
     if gutter is None:
         for segs in rows:
@@ -312,10 +333,27 @@ def _page_lines(page) -> Page:
                 ln.key = (round(width), 2)
                 band_r.append(ln)
         flush()
-    if table_rows:
-        lines = _merge_rows(lines, table_rows)
-    result.lines = [ln for ln in lines if ln.text.strip()]
-    return result
+    if page.table_rows:
+        lines = _merge_rows(lines, page.table_rows)
+    page.lines = [ln for ln in lines if ln.text.strip()]
+    page.rows = []
+
+
+def layout(pages: list[Page]) -> None:
+    """Lay out every page; a page of a two-column document whose own columns were too
+    short to detect (the last page) uses the document's gutter when nothing crosses it."""
+    gutters: dict[int, list[float]] = {}
+    for p in pages:
+        if p.gutter is not None:
+            gutters.setdefault(round(p.width), []).append(p.gutter)
+    for p in pages:
+        gutter = p.gutter
+        if gutter is None and (known := gutters.get(round(p.width))):
+            g = median(known)
+            if p.rows and _crossings(p.rows, g) <= 0.15 * len(p.rows) and \
+                    any(max(c["x1"] for c in s) <= g for segs in p.rows for s in segs):
+                gutter = g
+        _layout(p, gutter)
 
 
 def _merge_rows(lines: list[Line], table_rows: list[Line]) -> list[Line]:
@@ -397,8 +435,11 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _joiner(a: str, b: str) -> str:
+    """What replaces a line break inside a paragraph: a space between Latin words of
+    Latin text; nothing in CJK text (where a Latin word or a number may break anywhere)."""
     x, y = a.rstrip()[-1:], b.lstrip()[:1]
-    return " " if x.isascii() and x.isalpha() and y.isascii() and y.isalpha() else ""
+    latin = x.isascii() and x.isalpha() and y.isascii() and y.isalpha()
+    return " " if latin and not any(_is_han(ch) for ch in a[-12:]) else ""
 
 
 def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
@@ -419,13 +460,15 @@ def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
     indents = len(after_end) >= 3 and sum(map(indented, after_end)) >= 0.6 * len(after_end)
 
     def joins(a: Line, b: Line, same_page: bool) -> bool:
-        if a.kind != "text" or b.kind != "text" or a.key != b.key:
+        if a.kind != "text" or b.kind != "text":
             return False
-        if not reaches(a) or indented(b) or _line_start().match(b.text.lstrip()):
+        if not reaches(a) or indented(b):
             return False
+        if not indents and _line_start().match(b.text.lstrip()):
+            return False  # without indented paragraphs, a heading or list item starts a line
         if abs(a.size - b.size) > 0.15 * max(a.size, b.size):
             return False
-        if same_page and b.top - a.top > 2.6 * a.size:
+        if same_page and a.key == b.key and b.top - a.top > 2.6 * a.size:
             return False
         return indents or not _ends_sentence(a.text)
 
@@ -492,9 +535,10 @@ def read(data: bytes) -> Raw:
         raise InputError(errors.CORRUPT, f"corrupt PDF: page {len(pages) + 1} cannot be read "
                                          f"({type(e).__name__}: {e})") from None
     warnings = [p.warning for p in pages if p.warning]
-    if all(not p.lines for p in pages):
+    if all(not p.rows and not p.table_rows for p in pages):
         raise InputError(errors.NO_TEXT, f"no text in any of the {len(pages)} pages: "
                                          + ("; ".join(warnings[:3]) + (" ..." if len(warnings) > 3 else "")))
+    layout(pages)
     remove_furniture(pages)
     text, starts = _assemble(pages)
     return Raw(text=text, format="pdf", encoding=None, page_starts=starts, warnings=tuple(warnings))

@@ -41,6 +41,7 @@ class BenchContext:
 BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("date_windows", "pipeline.benchmarks.date_windows:run"),
     ("figures", "pipeline.benchmarks.figures:run"),
+    ("pdf", "pipeline.benchmarks.pdf:run"),
 )
 
 

@@ -1,24 +1,41 @@
-"""Batch runs: walk inputs, process each document (in a process pool), write atomically.
+"""Batch runs: walk inputs, skip what is up to date, process the rest, write atomically.
 
 Each input ``ROOT/a/b.pdf`` gives ``OUTDIR/a/b.pdf.json``; an input that fails gives one
 line of ``OUTDIR/errors.jsonl`` and the batch goes on.
+
+Incremental: ``OUTDIR/.gongwen/manifest.jsonl`` records, per input (by its relative
+path), the size, mtime_ns and sha256 of the bytes an output was made from, with the
+pipeline and rules versions, the recorded source path and the reference date. An input
+is skipped when all of these still hold and its output exists; (size, mtime_ns) are
+trusted, and the file is re-hashed only when they moved. Failed inputs are retried on
+every run and keep their line in ``errors.jsonl`` until they succeed.
+
+Nothing lost: only this process writes. Every file goes to ``OUTDIR/.gongwen/tmp`` first
+and is then renamed into place; a manifest line is appended only after its output is in
+place, so a run killed at any moment leaves whole outputs and a manifest that
+under-promises, and the next run redoes exactly what is missing (and empties tmp/).
 """
 from __future__ import annotations
 
+import fcntl
 import fnmatch
+import hashlib
 import json
 import os
+import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator, NamedTuple, Optional
 
-from .assemble import StageFailure, process_bytes
-from .schema import Failure, dumps, to_dict
+from .errors import RulesError
+from .schema import Failure, to_dict
 
 ERRORS_FILE = "errors.jsonl"
+STATE_DIR = ".gongwen"  # inside OUTDIR: manifest.jsonl, lock, tmp/
+MANIFEST_FILE = "manifest.jsonl"
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,20 @@ class Summary:
     processed: int
     failed: int
     skipped: int
+    pruned: int = 0
+    seconds: float = 0.0
+    bytes: int = 0  # input bytes processed (not skipped)
+    peak_rss_kb: int = 0  # the largest peak resident memory of any worker process
+
+
+class Progress:
+    """What ``run`` reports as it goes; the CLI renders it (bar, log lines or nothing)."""
+
+    def start(self, total: int, skipped: int, total_bytes: int) -> None: ...
+
+    def advance(self, job: Job, failure: Optional[Failure], nbytes: int) -> None: ...
+
+    def finish(self, summary: Summary) -> None: ...
 
 
 def display_path(p: Path) -> str:
@@ -71,10 +102,10 @@ def output_path(outdir: Path, job: Job) -> Path:
     return outdir / (job.rel + ".json")
 
 
-def write_atomic(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same directory and os.replace."""
+def write_atomic(path: Path, data: str, tmpdir: Optional[Path] = None) -> None:
+    """Write ``data`` to ``path`` via a temp file (in ``tmpdir`` or beside it) and os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=tmpdir or path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(data)
@@ -88,50 +119,241 @@ def write_atomic(path: Path, data: str) -> None:
 
 
 def process_job(job: Job, outdir: Path, reference_date: Optional[date]) -> Optional[Failure]:
-    """Process one input and write its output; a failure is returned, never raised."""
+    """Process one input and write its output, not incrementally; a failure is returned."""
+    from .engines import Task, run_task
+    outcome = run_task(Task(0, str(job.path), job.shown, job.path.suffix, reference_date))
+    if outcome.failure:
+        return outcome.failure
     try:
-        data = job.path.read_bytes()
-    except OSError as e:
-        return Failure(job.shown, "ingest", "unreadable", f"cannot read file: {e.strerror or e}")
-    try:
-        record = process_bytes(data, job.shown, job.path.suffix, reference_date)
-    except StageFailure as e:
-        return Failure(job.shown, e.stage, e.code, e.message)
-    try:
-        write_atomic(output_path(outdir, job), dumps(record))
+        write_atomic(output_path(outdir, job), outcome.output)
     except OSError as e:
         return Failure(job.shown, "write", "write_failed", f"cannot write output: {e}")
     return None
 
 
-def _worker(args: tuple[Job, Path, Optional[date]]) -> tuple[Job, Optional[Failure]]:
-    job, outdir, ref = args
-    return job, process_job(job, outdir, ref)
+# --- manifest ---------------------------------------------------------------------------
+
+class Entry(NamedTuple):
+    status: str  # ok | failed
+    size: int
+    mtime_ns: int
+    sha256: Optional[str]
+    pipeline_version: str
+    rules_version: str
+    source_path: str
+    reference_date: Optional[str]
+    error: Optional[dict] = None  # the errors.jsonl line of a failed input
+
+
+def _entry_line(rel: str, e: Optional[Entry]) -> str:
+    d = {"rel": rel, "status": "removed"} if e is None else {"rel": rel, **e._asdict()}
+    if e is not None and e.error is None:
+        del d["error"]
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+class Manifest:
+    """``OUTDIR/.gongwen/manifest.jsonl``: one line per event, the last line of a rel wins.
+
+    Appended line by line during a run (a run killed mid-line leaves a torn last line,
+    which is ignored); rewritten compactly, atomically, at the start and end of each run.
+    """
+
+    def __init__(self, state: Path):
+        self.path = state / MANIFEST_FILE
+        self.tmp = state / "tmp"
+        self.entries: dict[str, Entry] = {}
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        d = json.loads(line)
+                        rel = d.pop("rel")
+                        if d.get("status") == "removed":
+                            self.entries.pop(rel, None)
+                        else:
+                            self.entries[rel] = Entry(**d)
+                    except (ValueError, TypeError, KeyError):
+                        continue  # a torn line from a killed run: that input is redone
+        self.compact()
+        self._f = open(self.path, "a", encoding="utf-8")
+
+    def compact(self) -> None:
+        write_atomic(self.path, "".join(_entry_line(r, self.entries[r]) for r in sorted(self.entries)), self.tmp)
+
+    def set(self, rel: str, entry: Optional[Entry]) -> None:
+        if entry is None:
+            self.entries.pop(rel, None)
+        else:
+            self.entries[rel] = entry
+        self._f.write(_entry_line(rel, entry))
+        self._f.flush()
+
+    def close(self) -> None:
+        self._f.close()
+        self.compact()
+
+
+def _open_state(outdir: Path):
+    """Create OUTDIR/.gongwen, take its lock (one run per OUTDIR), empty its tmp/."""
+    state = outdir / STATE_DIR
+    tmp = state / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    lock = open(state / "lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise RuntimeError(f"another gongwen run is writing to {outdir}") from None
+    for p in tmp.iterdir():  # left by a run that was killed
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return state, lock
+
+
+def _sha256_file(path: Path) -> Optional[str]:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _remove_output(outdir: Path, out: Path) -> bool:
+    """Delete an output and the directories it leaves empty (up to OUTDIR)."""
+    try:
+        out.unlink()
+    except FileNotFoundError:
+        return False
+    d = out.parent
+    while d != outdir and outdir in d.parents:
+        try:
+            d.rmdir()
+        except OSError:
+            break
+        d = d.parent
+    return True
+
+
+# --- run --------------------------------------------------------------------------------
+
+def _engine(engine: str, workers: int, scheduler: Optional[str]):
+    from . import engines
+    if engine == "local":
+        return engines.LocalEngine(workers)
+    if engine == "dask":
+        if not scheduler:
+            raise engines.EngineError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+        return engines.DaskEngine(scheduler)
+    raise engines.EngineError(f"unknown engine: {engine!r} (local or dask)")
 
 
 def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Optional[date] = None,
-        exclude: tuple[str, ...] = (), log=None) -> Summary:
-    """Process every input under ``paths`` into ``outdir``; rewrite ``errors.jsonl``."""
+        exclude: tuple[str, ...] = (), force: bool = False, prune: bool = False, engine: str = "local",
+        scheduler: Optional[str] = None, progress: Optional[Progress] = None) -> Summary:
+    """Bring ``outdir`` up to date with the inputs under ``paths``; rewrite ``errors.jsonl``.
+
+    Raises RulesError when rules/ is broken, engines.EngineError when the engine cannot
+    run, RuntimeError when another run holds ``outdir``.
+    """
+    from . import engines
+    t0 = time.perf_counter()
+    progress = progress or Progress()
     outdir.mkdir(parents=True, exist_ok=True)
-    jobs = list(iter_jobs(paths, exclude))
-    failures: list[Failure] = []
-    done = 0
-    if workers <= 1 or len(jobs) <= 1:
-        results = (_worker((j, outdir, reference_date)) for j in jobs)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(_worker, [(j, outdir, reference_date) for j in jobs], chunksize=1)
+    state, lock = _open_state(outdir)
+    manifest = Manifest(state)
+    tmp = state / "tmp"
+    here = engines.versions()
+    ref = reference_date.isoformat() if reference_date else None
     try:
-        for job, failure in results:
-            done += 1
-            if failure is not None:
-                failures.append(failure)
-            if log:
-                log(job, failure, done, len(jobs))
+        # Plan: decide skip or process for every input, holding only the (small) to-do list.
+        todo: list[tuple[Job, int, int]] = []  # (job, size, mtime_ns)
+        seen: set[str] = set()
+        failures: dict[int, Failure] = {}
+        skipped = 0
+        for job in iter_jobs(paths, exclude):
+            if job.rel in seen:
+                failures[len(todo)] = Failure(job.shown, "write", "duplicate_output",
+                                              f"another input also writes {job.rel}.json; rename one")
+                todo.append((job, -1, -1))
+                continue
+            seen.add(job.rel)
+            try:
+                st = job.path.stat()
+                size, mtime = st.st_size, st.st_mtime_ns
+            except OSError:
+                size, mtime = 0, 0
+            e = manifest.entries.get(job.rel)
+            if (not force and e is not None and e.status == "ok"
+                    and (e.pipeline_version, e.rules_version) == here
+                    and (e.source_path, e.reference_date) == (job.shown, ref)
+                    and os.path.exists(output_path(outdir, job))):
+                if (e.size, e.mtime_ns) == (size, mtime):
+                    skipped += 1
+                    continue
+                if e.size == size and _sha256_file(job.path) == e.sha256:  # touched, not changed
+                    manifest.set(job.rel, e._replace(mtime_ns=mtime))
+                    skipped += 1
+                    continue
+            todo.append((job, size, mtime))
+
+        pruned = 0
+        if prune:
+            for rel in [r for r in manifest.entries if r not in seen]:
+                pruned += _remove_output(outdir, outdir / (rel + ".json"))
+                manifest.set(rel, None)
+
+        total_bytes = sum(max(s, 0) for _j, s, _m in todo)
+        progress.start(len(todo), skipped, total_bytes)
+        tasks = (engines.Task(i, str(job.path.resolve()), job.shown, job.path.suffix, reference_date)
+                 for i, (job, _s, _m) in enumerate(todo) if i not in failures)
+        done = nbytes = peak = 0
+        for i in sorted(failures):  # duplicates, known before anything runs
+            progress.advance(todo[i][0], failures[i], 0)
+        run_engine = _engine(engine, workers, scheduler) if len(todo) > len(failures) else None
+        try:
+            for outcome in (run_engine.map(tasks) if run_engine else ()):
+                job, size, mtime = todo[outcome.index]
+                failure = outcome.failure
+                if failure and failure.error == "bad_rules":
+                    raise RulesError(failure.message)
+                if outcome.versions != here and engine == "dask":
+                    raise engines.EngineError(
+                        f"a worker runs gongwen {outcome.versions[0]} with rules {outcome.versions[1]}, "
+                        f"this machine {here[0]} with rules {here[1]}: install the same version everywhere")
+                out = output_path(outdir, job)
+                if failure is None:
+                    try:
+                        write_atomic(out, outcome.output, tmp)
+                    except OSError as e:
+                        failure = Failure(job.shown, "write", "write_failed", f"cannot write output: {e}")
+                if failure is None:
+                    # the versions the output was made with (rules/ may change during a run)
+                    manifest.set(job.rel, Entry("ok", size, mtime, outcome.sha256, *outcome.versions, job.shown, ref))
+                else:
+                    _remove_output(outdir, out)  # an output must never outlive a change of its input
+                    failures[outcome.index] = failure
+                    manifest.set(job.rel, Entry("failed", size, mtime, outcome.sha256, *here, job.shown, ref,
+                                                to_dict(failure)))
+                done += 1
+                nbytes += max(size, 0)
+                peak = max(peak, outcome.rss_kb)
+                progress.advance(job, failure, max(size, 0))
+        finally:
+            if run_engine is not None and hasattr(run_engine, "close"):
+                run_engine.close()
+
+        errors = "".join(json.dumps(to_dict(failures[i]), ensure_ascii=False) + "\n" for i in sorted(failures))
+        write_atomic(outdir / ERRORS_FILE, errors, tmp)
+        summary = Summary(processed=len(todo) - len(failures), failed=len(failures), skipped=skipped,
+                          pruned=pruned, seconds=time.perf_counter() - t0, bytes=nbytes, peak_rss_kb=peak)
+        progress.finish(summary)
+        return summary
     finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
-    errors = "".join(json.dumps(to_dict(f), ensure_ascii=False) + "\n" for f in failures)
-    write_atomic(outdir / ERRORS_FILE, errors)
-    return Summary(processed=done - len(failures), failed=len(failures), skipped=0)
+        manifest.close()
+        lock.close()

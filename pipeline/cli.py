@@ -19,6 +19,10 @@ EXIT_OK, EXIT_USAGE, EXIT_FAILURES = 0, 2, 3
 EPILOG = """examples:
   gongwen run corpus -o outputs                 every file under corpus/ -> outputs/<path>.json
   gongwen run a.txt b.pdf -o out --workers 4    files and directories, recursive
+  gongwen run corpus -o outputs --prune         incremental; also drop outputs of deleted inputs
+  gongwen run corpus -o outputs --engine dask --scheduler tcp://host:8786
+                                                on a Dask cluster (docs/cluster.md)
+  gongwen export outputs --format parquet       one table per field under outputs/tables/
   gongwen extract notice.txt                    one document, JSON on stdout
   cat notice.txt | gongwen extract -            the same from stdin
   gongwen extract --jsonl rows.jsonl            {"id", "text", "reference_date"?} per line in,
@@ -59,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="skip inputs whose path relative to a given directory matches (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.add_argument("--force", action="store_true", help="reprocess every input, even those up to date")
+    r.add_argument("--prune", action="store_true", help="remove outputs whose input is gone")
+    r.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local process pool (default) or a Dask cluster (needs --scheduler)")
+    r.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+
+    x = sub.add_parser("export", help="one table per field (documents, departments, ...) from OUTDIR")
+    x.add_argument("outdir", type=Path, metavar="OUTDIR")
+    x.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="csv")
+    x.add_argument("-o", "--out", type=Path, metavar="DIR", help="where the tables go (default: OUTDIR/tables)")
 
     e = sub.add_parser("extract", help="one document (or --jsonl rows) to JSON on stdout", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -82,29 +96,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     from . import batch
+    from .engines import EngineError
+    from .errors import RulesError
+    from .progress import Bar, LogLines
 
     for p in args.paths:
         if not p.exists():
             print(f"gongwen: no such file or directory: {p}", file=sys.stderr)
             return EXIT_USAGE
+    if args.engine == "dask" and not args.scheduler:
+        print("gongwen: --engine dask needs --scheduler ADDRESS", file=sys.stderr)
+        return EXIT_USAGE
     workers = args.workers or os.cpu_count() or 1
-    tty = sys.stderr.isatty()
-
-    def log(job, failure, done, total):
-        if args.quiet:
-            return
-        status = f"FAILED {failure.error}: {failure.message}" if failure else "ok"
-        if failure or not tty:
-            print(f"[{done}/{total}] {job.shown}: {status}", file=sys.stderr)
-        else:
-            print(f"\r[{done}/{total}] {job.shown[-60:]:<60}", end="", file=sys.stderr)
-
-    summary = batch.run(args.paths, args.out, workers=workers, reference_date=args.reference_date,
-                        exclude=tuple(args.exclude), log=log)
-    if not args.quiet:
-        print(f"{'' if not tty else chr(10)}gongwen: {summary.processed} processed, {summary.failed} failed"
-              f"{f' (see {args.out / batch.ERRORS_FILE})' if summary.failed else ''}", file=sys.stderr)
+    progress = None if args.quiet else (Bar if sys.stderr.isatty() else LogLines)(sys.stderr)
+    try:
+        summary = batch.run(args.paths, args.out, workers=workers, reference_date=args.reference_date,
+                            exclude=tuple(args.exclude), force=args.force, prune=args.prune,
+                            engine=args.engine, scheduler=args.scheduler, progress=progress)
+    except (RulesError, EngineError, RuntimeError) as e:
+        print(f"gongwen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if summary.failed and not args.quiet:
+        print(f"gongwen: see {args.out / batch.ERRORS_FILE}", file=sys.stderr)
     return EXIT_FAILURES if summary.failed else EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .export import ExportError, export
+    if not args.outdir.is_dir():
+        print(f"gongwen: no such directory: {args.outdir}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        counts = export(args.outdir, args.out or args.outdir / "tables", args.format)
+    except ExportError as e:
+        print(f"gongwen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(" ".join(f"{name}={n}" for name, n in counts.items()), file=sys.stderr)
+    return EXIT_OK
 
 
 def _jsonl_rows(stream):
@@ -184,7 +212,8 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "extract": cmd_extract, "schema": cmd_schema, "eval": cmd_eval, "bench": cmd_bench}
+COMMANDS = {"run": cmd_run, "export": cmd_export, "extract": cmd_extract, "schema": cmd_schema,
+            "eval": cmd_eval, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,6 +42,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("date_windows", "pipeline.benchmarks.date_windows:run"),
     ("figures", "pipeline.benchmarks.figures:run"),
     ("pdf", "pipeline.benchmarks.pdf:run"),
+    ("pipeline", "pipeline.benchmarks.pipeline:run"),
 )
 
 

@@ -74,12 +74,15 @@ def display_path(p: Path) -> str:
         return p.resolve().as_posix()
 
 
-def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = ()) -> Iterator[Job]:
+def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = (), skip_dir: Optional[Path] = None
+              ) -> Iterator[Job]:
     """Input files in a stable order: files as given, directories walked recursively.
 
-    Hidden files and directories are skipped; ``exclude`` globs match the path relative
-    to the directory given (``gold/*``).
+    Hidden files and directories are skipped, and so is ``skip_dir`` (the output directory
+    when it lies inside an input); ``exclude`` globs match the path relative to the
+    directory given (``gold/*``).
     """
+    skip = skip_dir.resolve() if skip_dir else None
     for root in paths:
         if root.is_file():
             yield Job(root, root.name, display_path(root))
@@ -87,7 +90,8 @@ def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = ()) -> Iterator[
         if not root.is_dir():
             raise FileNotFoundError(f"no such file or directory: {root}")
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                 and (skip is None or (Path(dirpath) / d).resolve() != skip))
             for name in sorted(filenames):
                 if name.startswith("."):
                     continue
@@ -276,7 +280,7 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
         seen: set[str] = set()
         failures: dict[int, Failure] = {}
         skipped = 0
-        for job in iter_jobs(paths, exclude):
+        for job in iter_jobs(paths, exclude, skip_dir=outdir):
             if job.rel in seen:
                 failures[len(todo)] = Failure(job.shown, "write", "duplicate_output",
                                               f"another input also writes {job.rel}.json; rename one")
@@ -348,7 +352,12 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
             if run_engine is not None and hasattr(run_engine, "close"):
                 run_engine.close()
 
-        errors = "".join(json.dumps(to_dict(failures[i]), ensure_ascii=False) + "\n" for i in sorted(failures))
+        # errors.jsonl describes OUTDIR, not just this run: every input recorded as failed
+        # (retried by each run that sees it, dropped by --prune once it is gone), then
+        # this run's inputs that could not even be attempted (duplicate outputs).
+        lines = [e.error for _rel, e in sorted(manifest.entries.items()) if e.status == "failed" and e.error]
+        lines += [to_dict(failures[i]) for i in sorted(failures) if failures[i].error == "duplicate_output"]
+        errors = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in lines)
         write_atomic(outdir / ERRORS_FILE, errors, tmp)
         summary = Summary(processed=len(todo) - len(failures), failed=len(failures), skipped=skipped,
                           pruned=pruned, seconds=time.perf_counter() - t0, bytes=nbytes, peak_rss_kb=peak)

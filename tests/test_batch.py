@@ -133,6 +133,24 @@ def test_failure_is_retried_until_fixed_and_a_broken_input_loses_its_output(src,
     assert not (out / "sub" / "piece03.txt.json").exists()  # no output outlives a change of its input
 
 
+def test_errors_describe_the_outdir_across_partial_runs(src, tmp_path, pinned):
+    out = tmp_path / "out"
+    batch.run([src], out)
+    s = batch.run([src / SEEDS[0].name], out)  # one file: same name, same output
+    assert (s.processed, s.failed, s.skipped) == (0, 0, 1)
+    assert errors(out) == ["empty.txt"]  # still failed: nothing has fixed it
+    (src / "empty.txt").unlink()
+    assert errors(out) == ["empty.txt"] and batch.run([src], out).failed == 0
+    batch.run([src], out, prune=True)
+    assert errors(out) == []
+
+
+def test_an_outdir_inside_the_input_is_not_read_back(src, pinned):
+    first = batch.run([src], src / "out")
+    second = batch.run([src], src / "out")
+    assert (first.processed + first.failed, second.skipped) == (10, 9)
+
+
 def test_torn_manifest_and_stale_temp_files_are_survived(src, tmp_path, pinned):
     out = tmp_path / "out"
     batch.run([src], out)
@@ -250,3 +268,29 @@ def test_cli_flags(tmp_path):
     assert main(["run", str(src), "-o", str(tmp_path / "o"), "--engine", "dask", "--quiet"]) == 2
     assert main(["run", str(src), "-o", str(tmp_path / "o"), "--workers", "1", "--quiet", "--force"]) == 3
     assert main(["run", str(src), "-o", str(tmp_path / "o"), "--workers", "1", "--quiet", "--prune"]) == 3
+
+
+def test_progress_bar_and_log_lines():
+    import io
+
+    from pipeline.progress import Bar, LogLines
+    from pipeline.schema import Failure
+    job = batch.Job(Path("a.txt"), "a.txt", "a.txt")
+    bad = Failure("b.txt", "ingest", "empty_input", "the file is empty")
+    for cls in (Bar, LogLines):
+        stream = io.StringIO()
+        p = cls(stream)
+        p.start(2, 5, 2000)
+        p.advance(job, None, 1000)
+        p.advance(batch.Job(Path("b.txt"), "b.txt", "b.txt"), bad, 1000)
+        p.finish(batch.Summary(processed=1, failed=1, skipped=5, seconds=1.0))
+        text = stream.getvalue()
+        assert "5 up to date, 2 to process" in text
+        assert "FAILED b.txt: ingest/empty_input" in text
+        assert "1 processed, 1 failed, 5 up to date" in text
+    stream = io.StringIO()
+    bar = Bar(stream)
+    bar.start(4, 0, 4000)
+    bar.advance(job, None, 1000)
+    assert "[" in stream.getvalue() and "1/4 files" in stream.getvalue() and "MB/s" in stream.getvalue()
+    assert "ETA" in stream.getvalue() and "0 failed" in stream.getvalue()

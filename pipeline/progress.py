@@ -44,7 +44,8 @@ class _Counting(Progress):
         mbs, dps = self.bytes / el / 1e6, self.done / el
         left = self.total_bytes - self.bytes
         eta = _duration(left / (self.bytes / el)) if self.bytes and self.done < self.total else "-"
-        return (f"{self.done}/{self.total} files  {mbs:.2f} MB/s  {dps:.1f} docs/s  "
+        rate = f"{mbs:.2f} MB/s" if mbs >= 0.1 else f"{mbs * 1000:.0f} kB/s"
+        return (f"{self.done}/{self.total} files  {rate}  {dps:.1f} docs/s  "
                 f"{self.failed} failed  ETA {eta}")
 
     def finish(self, summary: Summary) -> None:

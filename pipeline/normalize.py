@@ -40,6 +40,7 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
           0xFF05: ord("%")}
 _SUSPECT = re.compile(rf"\ufffd|[\ue000-\uf8ff]|(?<=[{HAN}0-9])\?|\?(?=[{HAN}0-9])")
+TABLE_CELL_SEP = " | "  # how readers join table cells into one line per row
 _TERMINAL = "。！？；：!?;:…」』”"
 _CJK = re.compile(rf"[{HAN}，。、；：？！“”《》（）〔〕【】]")
 
@@ -178,6 +179,8 @@ def _wrap_width(lines: list[str]) -> int:
 def _joins(prev: str, nxt: str, width: int) -> bool:
     """Whether the line break between ``prev`` and ``nxt`` is inside a sentence."""
     if not prev or not nxt or not width - 3 <= len(prev) <= width + 1:
+        return False
+    if TABLE_CELL_SEP in prev or TABLE_CELL_SEP in nxt:  # table rows from the readers
         return False
     if prev[-1] in _TERMINAL or prev.rstrip("）)”’」』》")[-1:] in _TERMINAL:
         return False

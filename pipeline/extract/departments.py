@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache, cache
 from typing import Optional
 
 from spacy.matcher import PhraseMatcher
@@ -135,6 +135,7 @@ def _is_clause(words: list[str]) -> bool:
 
 # --- name tests ---------------------------------------------------------------------------
 
+@lru_cache(maxsize=65536)
 def is_place(tok: str) -> bool:
     g = grammar()
     if len(tok) < 2 or tok in g.place_stop or not _is_han(tok):
@@ -142,6 +143,7 @@ def is_place(tok: str) -> bool:
     return any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings)
 
 
+@lru_cache(maxsize=65536)
 def is_closer(tok: str) -> bool:
     """Does this word end an organisation name (厅, 管理局, 领导小组, 扶贫办 …)?"""
     g = grammar()
@@ -152,6 +154,7 @@ def is_closer(tok: str) -> bool:
     return any(tok.endswith(s) for s in g.suffixes)
 
 
+@lru_cache(maxsize=65536)
 def is_complete(name: str) -> bool:
     """A written name that ends like an organisation (used to split lists)."""
     g = grammar()

@@ -175,6 +175,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             if persons is None:
                 continue
         before, b_start = category_before(text, first.start, r)
+        if 0 <= b_start < last_end:  # the words belong to the previous count (0户0户)
+            before, b_start = None, -1
         after, a_end = category_after(text, last.end, r)
         if households is None:
             # a person count alone: only a poverty population's (贫困学生91名, 适龄儿童5人)
@@ -191,7 +193,7 @@ def extract(doc, ctx) -> list[HouseholdCount]:
         year = F.year_before(text, start, years)
         # an adjacent bare year belongs to the surface (2015年脱贫15户35人)
         for ys, ye, y in years:
-            if ye == start:
+            if ye == start and ys >= last_end:
                 start = ys
         out.append(HouseholdCount(
             text=text[start:end], span=(start, end), households=households, persons=persons,

@@ -23,6 +23,15 @@ def load_cases(key: str) -> list[dict]:
     return out
 
 
+def case_params(cases: list[dict]) -> list:
+    """pytest params of cases, ids ``<id>:<split>``; a case with "xfail" is a strict xfail."""
+    out = []
+    for c in cases:
+        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
+        out.append(pytest.param(c, id=f"{c['id']}:{c.get('family', '')}:{c['split']}", marks=marks))
+    return out
+
+
 def seed_paths() -> list[Path]:
     return sorted(CORPUS.glob("*.txt"))
 

@@ -19,17 +19,10 @@ from pipeline.extract import date_windows
 from pipeline.extract.date_windows import _all_starts, _scan, extract_text
 from pipeline.schema import DATE_KINDS, Metadata
 from pipeline.segment import make_doc
-from tests.conftest import CORPUS, load_cases, seed_paths
+from tests.conftest import CORPUS, case_params, load_cases, seed_paths
 
 CASES = load_cases("date_windows")
 
-
-def _params(cases):
-    out = []
-    for c in cases:
-        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
-        out.append(pytest.param(c, id=f"{c['id']}:{c['family']}:{c['split']}", marks=marks))
-    return out
 
 
 def _check_items(text, items):
@@ -47,7 +40,7 @@ def _check_items(text, items):
     assert [w.span for w in items] == sorted(w.span for w in items)
 
 
-@pytest.mark.parametrize("case", _params(CASES))
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     text = case["text"]
     items = extract_text(text, case["ref"])

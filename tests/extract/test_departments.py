@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from pipeline.extract import Context, departments, metadata
 from pipeline.normalize import normalize
 from pipeline.segment import make_doc
-from tests.conftest import CORPUS, load_cases
+from tests.conftest import CORPUS, case_params, load_cases
 
 CASES = load_cases("departments")
 
@@ -20,13 +20,8 @@ def _run(text: str, with_metadata: bool = False):
     return departments.extract(doc, ctx)
 
 
-def _params():
-    for c in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
-        yield pytest.param(c, id=f'{c["split"]}:{c["text"][:16]}', marks=marks)
 
-
-@pytest.mark.parametrize("case", list(_params()))
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     out = _run(case["text"], case.get("with_metadata", False))
     assert [d.name for d in out] == case["names"]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pipeline.extract import Context, figures, household_counts
 from pipeline.schema import APPROX, FIGURE_KINDS
 from pipeline.segment import make_doc
-from tests.conftest import load_cases
+from tests.conftest import case_params, load_cases
 
 CASES = load_cases("figures")
 
@@ -33,15 +33,8 @@ def check_items(text: str, items) -> None:
         last = e
 
 
-def _params(cases):
-    out = []
-    for c in cases:
-        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
-        out.append(pytest.param(c, id=f"{c['id']}:{c['family']}:{c['split']}", marks=marks))
-    return out
 
-
-@pytest.mark.parametrize("case", _params(CASES))
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     text = case["text"]
     _hh, figs = run_both(text)

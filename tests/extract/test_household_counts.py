@@ -6,21 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.schema import APPROX
-from tests.conftest import load_cases
+from tests.conftest import case_params, load_cases
 from tests.extract.test_figures import check_items, run_both
 
 CASES = load_cases("household_counts")
 
 
-def _params(cases):
-    out = []
-    for c in cases:
-        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
-        out.append(pytest.param(c, id=f"{c['id']}:{c['family']}:{c['split']}", marks=marks))
-    return out
 
-
-@pytest.mark.parametrize("case", _params(CASES))
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     text = case["text"]
     hh, figs = run_both(text)

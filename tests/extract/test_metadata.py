@@ -10,15 +10,10 @@ from pipeline.extract import Context, metadata
 from pipeline.normalize import normalize
 from pipeline.schema import Metadata
 from pipeline.segment import make_doc
-from tests.conftest import CORPUS, load_cases
+from tests.conftest import CORPUS, case_params, load_cases
 
 CASES = load_cases("metadata")
 
-
-def _params():
-    for c in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
-        yield pytest.param(c, id=f'{c["split"]}:{c["text"][:16]}', marks=marks)
 
 
 def _run(text: str, reference_date=None) -> Metadata:
@@ -26,7 +21,7 @@ def _run(text: str, reference_date=None) -> Metadata:
     return metadata.extract(make_doc(text), ctx)
 
 
-@pytest.mark.parametrize("case", list(_params()))
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     md = _run(case["text"], case.get("reference_date"))
     for field, want in case["expect"].items():

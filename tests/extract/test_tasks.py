@@ -14,7 +14,7 @@ from pipeline.extract import Context, run_all, tasks
 from pipeline.normalize import normalize
 from pipeline.schema import DateWindow
 from pipeline.segment import make_doc
-from tests.conftest import CORPUS, load_cases
+from tests.conftest import CORPUS, case_params, load_cases
 
 CASES = load_cases("tasks")
 
@@ -28,13 +28,8 @@ def _windows(text: str, specs) -> list[DateWindow]:
     return sorted(out, key=lambda w: w.span)
 
 
-def _params():
-    for c in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else []
-        yield pytest.param(c, id=f'{c["split"]}:{c["text"][:16]}', marks=marks)
 
-
-@pytest.mark.parametrize("case", list(_params()))
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     text = case["text"]
     ctx = Context().with_result("date_windows", _windows(text, case["windows"]))

@@ -1,4 +1,16 @@
-"""Segment normalised text: our own jieba Tokenizer -> spaCy Doc built from token offsets.
+"""Segment normalised text into words -> spaCy Doc built from token offsets.
+
+Two segmenters give the same words (``tests/test_segment.py`` checks it on the corpus):
+
+- ``rjieba`` (jieba-rs: jieba's dictionary and algorithm in Rust), the default when installed;
+- ``jieba``, the reference: jieba's own ``Tokenizer``.
+
+Both load jieba's dictionary, rules/jieba_userdict.txt and the segmentation lexicons
+(``rules.segment_words``). ``GONGWEN_SEGMENTER=jieba`` selects the reference.
+
+Part-of-speech tags come from the dictionary (``tag_of``), the same for both segmenters:
+a word's tag in jieba's dictionary or our user dictionary, else ``m`` for ASCII digits,
+``eng`` for other ASCII letters and digits and ``x`` for anything else (jieba-rs's rule).
 
 The Doc is built directly (``Doc(vocab, words, spaces)``) rather than through
 ``spacy.blank("zh")``, whose segmenter uses jieba's global instance and aligns words in
@@ -7,30 +19,90 @@ quadratic time. Dictionaries load once per process (``segmenter()`` is cached).
 from __future__ import annotations
 
 import logging
+import os
+import re
 from functools import cache
+from typing import Mapping, Protocol
 
-import jieba
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from . import rules
+from .errors import GongwenError
 
 # Characters that end a sentence (a newline ends one too: a heading is its own sentence).
 SENTENCE_END = frozenset("。！？；!?;\n")
 _CLOSERS = frozenset("”’」』）)》")
+_HAN = re.compile("[\u4E00-\u9FD5]")
+# jieba's finalseg splits a run without Han characters at these (2014-2020 -> 2014 - 2020).
+_ASCII_WORD = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+BACKENDS = ("rjieba", "jieba")
+
+
+class Segmenter(Protocol):
+    name: str
+
+    def cut(self, text: str) -> list[str]: ...
+
+
+class JiebaSegmenter:
+    """The reference: jieba's own Tokenizer (pure Python)."""
+    name = "jieba"
+
+    def __init__(self) -> None:
+        import jieba
+        jieba.setLogLevel(logging.WARNING)
+        self._tok = jieba.Tokenizer()
+        self._tok.initialize()
+        for word, freq, tag in rules.jieba_userdict():
+            self._tok.add_word(word, freq, tag)
+        for word in rules.segment_words():
+            self._tok.add_word(word)
+
+    def cut(self, text: str) -> list[str]:
+        return list(self._tok.cut(text, HMM=True))
+
+
+class RustSegmenter:
+    """jieba-rs through rjieba; runs without Han characters are split as jieba splits them."""
+    name = "rjieba"
+
+    def __init__(self) -> None:
+        import rjieba
+        self._tok = rjieba.Jieba()
+        for word, freq, tag in rules.jieba_userdict():
+            self._tok.add_word(word, freq, tag)
+        for word in rules.segment_words():
+            self._tok.add_word(word, None, None)
+
+    def cut(self, text: str) -> list[str]:
+        out: list[str] = []
+        for w in self._tok.cut(text, True):
+            if len(w) > 1 and not _ASCII_WORD.fullmatch(w) and not _HAN.search(w):
+                out.extend(p for p in _ASCII_WORD.split(w) if p)
+            else:
+                out.append(w)
+        return out
+
+
+def _backend_name() -> str:
+    name = os.environ.get("GONGWEN_SEGMENTER", "")
+    if name and name not in BACKENDS:
+        raise GongwenError(f"GONGWEN_SEGMENTER={name!r}: expected one of {', '.join(BACKENDS)}")
+    if name:
+        return name
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:
+        return "jieba"
+    return "rjieba"
 
 
 @cache
-def segmenter() -> jieba.Tokenizer:
-    """jieba Tokenizer with rules/jieba_userdict.txt and the segmentation lexicons."""
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    for word, freq, tag in rules.jieba_userdict():
-        tok.add_word(word, freq, tag)
-    for word in rules.segment_words():
-        tok.add_word(word)
-    return tok
+def segmenter(name: str = "") -> Segmenter:
+    """The segmenter ``name`` (default: ``GONGWEN_SEGMENTER``, else rjieba when installed)."""
+    name = name or _backend_name()
+    return RustSegmenter() if name == "rjieba" else JiebaSegmenter()
 
 
 @cache
@@ -38,9 +110,40 @@ def vocab() -> Vocab:
     return Vocab()
 
 
+@cache
+def word_tags() -> Mapping[str, str]:
+    """word -> part-of-speech tag: jieba's dictionary, then the tags of our user dictionary."""
+    import jieba
+    tags: dict[str, str] = {}
+    with jieba.get_dict_file() as f:
+        for line in f:
+            parts = line.decode("utf-8").split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    for word, _freq, tag in rules.jieba_userdict():
+        if tag:
+            tags[word] = tag
+    return tags
+
+
+def tag_of(word: str) -> str:
+    """A word's part-of-speech tag (see the module docstring)."""
+    tag = word_tags().get(word)
+    if tag:
+        return tag
+    if word.isascii() and word.isalnum():
+        return "m" if word.isdigit() else "eng"
+    return "x"
+
+
 def tokens(text: str) -> list[str]:
     """Words of ``text`` in order; their concatenation is ``text``."""
-    return [w for w, _s, _e in segmenter().tokenize(text, HMM=True)]
+    return segmenter().cut(text)
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech tag) for the words of a short string."""
+    return [(w, tag_of(w)) for w in segmenter().cut(text)]
 
 
 def sentence_starts(words: list[str]) -> list[bool]:
@@ -58,8 +161,35 @@ def sentence_starts(words: list[str]) -> list[bool]:
 
 
 def make_doc(text: str) -> Doc:
-    """A spaCy Doc over ``text`` (``doc.text == text``) with sentence boundaries set."""
+    """A spaCy Doc over ``text`` (``doc.text == text``) with sentence boundaries set.
+
+    The text and the word list are kept in ``doc.user_data``: spaCy rebuilds ``doc.text``
+    and a ``Token`` object on every access, which cost more than segmentation itself when
+    each extractor asked for them.
+    """
     words = tokens(text)
     if not words:
-        return Doc(vocab(), words=[], spaces=[])
-    return Doc(vocab(), words=words, spaces=[False] * len(words), sent_starts=sentence_starts(words))
+        doc = Doc(vocab(), words=[], spaces=[])
+    else:
+        doc = Doc(vocab(), words=words, spaces=[False] * len(words), sent_starts=sentence_starts(words))
+    doc.user_data["text"] = text
+    doc.user_data["words"] = words
+    return doc
+
+
+def text_of(doc: Doc) -> str:
+    """``doc.text``, without rebuilding it from the tokens when ``make_doc`` kept it."""
+    text = doc.user_data.get("text")
+    return doc.text if text is None else text
+
+
+def words_of(doc: Doc) -> list[tuple[str, int]]:
+    """(word, start offset) for every token of ``doc``, in order."""
+    words = doc.user_data.get("words")
+    if words is None:
+        return [(t.text, t.idx) for t in doc]
+    out, pos = [], 0
+    for w in words:
+        out.append((w, pos))
+        pos += len(w)
+    return out

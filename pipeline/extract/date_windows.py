@@ -35,6 +35,7 @@ from typing import Optional
 
 from .. import rules
 from ..schema import DateWindow
+from ..segment import text_of
 from ._numerals import parse_digits
 
 KEY = "date_windows"
@@ -690,4 +691,4 @@ def extract_text(text: str, reference_year: Optional[int]) -> list[DateWindow]:
 
 def extract(doc, ctx) -> list[DateWindow]:
     """Contract section 4 on ``doc.text``; year-less dates take ``ctx.reference_year``."""
-    return extract_text(doc.text, ctx.reference_year)
+    return extract_text(text_of(doc), ctx.reference_year)

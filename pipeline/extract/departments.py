@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache, cache
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from spacy.matcher import PhraseMatcher
 
 from .. import rules
 from ..schema import ROLES, Department, Mention
+from ..segment import text_of, word_tags, words_of
 
 _SEPARATORS = "、，,；;"
 _OPEN = "（(〔[【《“‘"
@@ -39,8 +40,11 @@ _PLACE_CHARS = frozenset("省市县区州乡镇村")
 _BOUNDARY = set("、，,；;：:。！？!?\n（(）)《》〈〉“”\"'‘’ ") | {""}
 
 
+_HAN_RUN = re.compile("[\u4e00-\u9fff〇]+")
+
+
 def _is_han(s: str) -> bool:
-    return bool(s) and all("\u4e00" <= c <= "\u9fff" or c == "〇" for c in s)
+    return _HAN_RUN.fullmatch(s) is not None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class _Grammar:
     place_stop: frozenset
     suffixes: tuple
     non_org: frozenset
+    non_org_tails: tuple  # the words of non_org longer than one character
     function_prefixes: tuple
     stop_tokens: frozenset
     start_verbs: frozenset
@@ -83,6 +88,7 @@ def grammar() -> _Grammar:
         place_stop=frozenset(t["place_stop"]),
         suffixes=by_len(t["suffixes"]),
         non_org=frozenset(t["non_org_words"]),
+        non_org_tails=tuple(w for w in by_len(t["non_org_words"]) if len(w) > 1),
         function_prefixes=by_len(t["function_prefixes"]),
         stop_tokens=frozenset(t["stop_tokens"]),
         start_verbs=frozenset(t["start_verbs"]),
@@ -112,19 +118,9 @@ def _phrase_matcher() -> PhraseMatcher:
     return m
 
 
-@cache
-def _word_tags() -> dict:
-    """jieba's part-of-speech dictionary (word -> tag), for telling clauses from names."""
-    import jieba.posseg
-
-    from ..segment import segmenter
-
-    return jieba.posseg.POSTokenizer(segmenter()).word_tag_tab
-
-
 def _is_clause(words: list[str]) -> bool:
     g = grammar()
-    tags = _word_tags()
+    tags = word_tags()
     for k, w in enumerate(words[:-1]):
         if w in g.field_words or (k and w in _JOINERS):
             continue
@@ -149,9 +145,9 @@ def is_closer(tok: str) -> bool:
     g = grammar()
     if tok in g.lexicon:
         return True
-    if not _is_han(tok) or tok in g.non_org or any(tok.endswith(w) for w in g.non_org if len(w) > 1):
+    if not _is_han(tok) or tok in g.non_org or tok.endswith(g.non_org_tails):
         return False
-    return any(tok.endswith(s) for s in g.suffixes)
+    return tok.endswith(g.suffixes)
 
 
 @lru_cache(maxsize=65536)
@@ -160,7 +156,7 @@ def is_complete(name: str) -> bool:
     g = grammar()
     if name in g.lexicon:
         return True
-    return any(name.endswith(s) for s in g.suffixes) and not any(name.endswith(w) for w in g.non_org if len(w) > 1)
+    return name.endswith(g.suffixes) and not name.endswith(g.non_org_tails)
 
 
 def is_generic(name: str, before: str = "") -> bool:
@@ -244,8 +240,7 @@ def role_regions(text: str) -> list[tuple[int, int]]:
 
 # --- token grammar ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
     text: str
     start: int
     end: int
@@ -255,44 +250,57 @@ class _Tok:
 def _tokens(doc) -> list[_Tok]:
     """The Doc's tokens, lexicon matches merged, 对厅/向省 split into 对 + 厅."""
     g = grammar()
-    text = doc.text
+    text = text_of(doc)
+    words = words_of(doc)
     merged: dict[int, int] = {}
+    covered_to = 0
     for _id, s, e in sorted(_phrase_matcher()(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
-        if s not in merged and not any(a <= s < b for a, b in merged.items()):
+        if s >= covered_to:
             merged[s] = e
+            covered_to = e
     out: list[_Tok] = []
     i = 0
-    n = len(doc)
+    n = len(words)
     while i < n:
         if i in merged:
             e = merged[i]
-            span = doc[i:e]
-            out.append(_Tok(span.text, span.start_char, span.end_char, True))
+            start = words[i][1]
+            end = words[e - 1][1] + len(words[e - 1][0])
+            out.append(_Tok(text[start:end], start, end, True))
             i = e
             continue
-        t = doc[i]
-        w, s = t.text, t.idx
+        w, s = words[i]
         if len(w) >= 2 and w[-1] in g.scope_words and w[:-1] in g.function_prefixes:
             out.append(_Tok(w[:-1], s, s + len(w) - 1))
             out.append(_Tok(w[-1], s + len(w) - 1, s + len(w)))
         else:
             out.append(_Tok(w, s, s + len(w)))
         i += 1
-    assert all(text[t.start:t.end] == t.text for t in out)
     return out
 
 
-def _opener(toks: list[_Tok], i: int) -> Optional[str]:
+@lru_cache(maxsize=65536)
+def _word_kind(t: str) -> Optional[str]:
+    """What a word can open by itself: "scope", "place", "han" (a name after a boundary) or None."""
     g = grammar()
-    t = toks[i].text
-    if toks[i].lex:
-        return "lex"
     if t in g.scope_words:
         return "scope"
     if is_place(t):
         return "place"
+    if _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
+        return "han"
+    return None
+
+
+def _opener(toks: list[_Tok], i: int) -> Optional[str]:
+    tok = toks[i]
+    if tok.lex:
+        return "lex"
+    kind = _word_kind(tok.text)
+    if kind != "han":
+        return kind
     prev = toks[i - 1].text if i else ""
-    if (prev == "" or prev[-1] in _BOUNDARY or prev in g.founding_verbs) and _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
+    if prev == "" or prev[-1] in _BOUNDARY or prev in grammar().founding_verbs:
         return "alone"
     return None
 
@@ -352,8 +360,8 @@ def _place_before(toks: list[_Tok], i: int, strict: bool = True) -> bool:
             and prev not in g.stop_tokens and not prev.startswith(g.function_prefixes)
             and prev[0] not in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
             and not any(prev.startswith(p) for p in g.generic_prefixes)
-            and (prev not in _word_tags() or _word_tags()[prev] in g.place_part_tags
-                 or (not strict and _word_tags()[prev] not in g.clause_tags_first)))
+            and (prev not in word_tags() or word_tags()[prev] in g.place_part_tags
+                 or (not strict and word_tags()[prev] not in g.clause_tags_first)))
 
 
 def _named_station(name: str) -> bool:
@@ -372,7 +380,7 @@ def find_names(doc) -> list[_Found]:
     """Every department mention in document order (one per expanded name)."""
     g = grammar()
     toks = _tokens(doc)
-    text = doc.text
+    text = text_of(doc)
     out: list[_Found] = []
     n = len(toks)
     i = 0
@@ -424,7 +432,7 @@ def find_names(doc) -> list[_Found]:
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
-        if any(name.endswith(w) for w in g.non_org if len(w) > 1):
+        if name.endswith(g.non_org_tails):
             i = best + 1  # 文化 + 室 written apart: still the common noun 文化室
             continue
         if is_generic(name, before):
@@ -474,7 +482,7 @@ def canonical(name: str, issuer: Optional[str]) -> Optional[str]:
 
 
 def extract(doc, ctx) -> list[Department]:
-    text = doc.text
+    text = text_of(doc)
     md = ctx.metadata
     recipient_spans = [ev.span for ev in md.evidence if ev.field == "recipients"]
     issuer_spans = [ev.span for ev in md.evidence if ev.field == "issuer"]

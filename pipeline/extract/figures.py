@@ -21,6 +21,7 @@ from typing import Optional
 from .. import rules
 from ..errors import RulesError
 from ..schema import Figure
+from ..segment import tagged, text_of
 from ._numerals import parse_digits, parse_number
 
 UNIT_FILES = {"money": "units_money.txt", "percent": "units_percent.txt",
@@ -340,17 +341,9 @@ def year_before(text: str, pos: int, years: list[tuple[int, int, int]]) -> Optio
     return y
 
 
-@cache
-def _pos_tokenizer():
-    import jieba.posseg as posseg
-
-    from ..segment import segmenter
-    return posseg.POSTokenizer(segmenter())
-
-
 def pos_words(s: str) -> list[tuple[str, str]]:
-    """(word, jieba POS tag) of a short string."""
-    return [(p.word, p.flag) for p in _pos_tokenizer().cut(s)]
+    """(word, part-of-speech tag) of a short string."""
+    return tagged(s)
 
 
 _CLAUSE_END = re.compile(r"[，,。；;：:、！？!?（）()\n“”\"《》【】\s]")
@@ -461,7 +454,7 @@ def _spans_of(items) -> list[tuple[int, int]]:
 
 
 def extract(doc, ctx) -> list[Figure]:
-    text = doc.text
+    text = text_of(doc)
     zones = name_zones(text)
     dates = Zones.of(_spans_of(ctx.results.get("date_windows")))
     households = Zones.of(_spans_of(ctx.results.get("household_counts")))

@@ -15,6 +15,7 @@ from typing import Optional
 
 from .. import rules
 from ..schema import HouseholdCount
+from ..segment import text_of
 from . import figures as F
 
 
@@ -139,7 +140,7 @@ def _gap_ok(gap: str, r: HouseholdRules) -> bool:
 
 
 def extract(doc, ctx) -> list[HouseholdCount]:
-    text = doc.text
+    text = text_of(doc)
     r = hh_rules()
     zones = F.name_zones(text)
     dates = F.Zones.of(F._spans_of(ctx.results.get("date_windows")))

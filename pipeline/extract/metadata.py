@@ -23,6 +23,7 @@ from typing import Optional
 
 from .. import rules
 from ..schema import FieldEvidence, Metadata
+from ..segment import text_of
 from ._numerals import parse_digits
 from .departments import expand_list, is_complete
 
@@ -322,7 +323,7 @@ def _reference_year(text: str, r: _Rules, found: _Found, ctx) -> None:
 
 
 def extract(doc, ctx=None) -> Metadata:
-    text = doc.text
+    text = text_of(doc)
     r = _rules()
     lines = _lines(text)
     found = _Found(text)

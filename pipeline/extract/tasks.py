@@ -22,6 +22,7 @@ from typing import Optional
 
 from .. import rules
 from ..schema import Task
+from ..segment import text_of
 from .departments import expand_list, role_regions
 
 _OPEN, _CLOSE = "（(", "）)"
@@ -105,7 +106,7 @@ def _strip_notes(text: str, start: int, end: int, cut: list[tuple[int, int]]) ->
 
 
 def extract(doc, ctx) -> list[Task]:
-    text = doc.text
+    text = text_of(doc)
     r = _rules()
     # a recurring rule (每月20日前) is not the window of a work item
     windows = sorted((w for w in ctx.results.get("date_windows", ()) or () if w.kind != "recurring"),

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 from functools import cache
+from itertools import accumulate
 from typing import Mapping, Protocol
 
 from spacy.tokens import Doc
@@ -183,13 +184,9 @@ def text_of(doc: Doc) -> str:
     return doc.text if text is None else text
 
 
-def words_of(doc: Doc) -> list[tuple[str, int]]:
-    """(word, start offset) for every token of ``doc``, in order."""
+def words_of(doc: Doc) -> tuple[list[str], list[int]]:
+    """The words of ``doc`` and their start offsets."""
     words = doc.user_data.get("words")
     if words is None:
-        return [(t.text, t.idx) for t in doc]
-    out, pos = [], 0
-    for w in words:
-        out.append((w, pos))
-        pos += len(w)
-    return out
+        return [t.text for t in doc], [t.idx for t in doc]
+    return words, [0, *accumulate(map(len, words))][:-1] if words else []

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache, cache
+from itertools import compress
 from typing import NamedTuple, Optional
 
 from spacy.matcher import PhraseMatcher
@@ -247,36 +248,51 @@ class _Tok(NamedTuple):
     lex: bool = False
 
 
-def _tokens(doc) -> list[_Tok]:
-    """The Doc's tokens, lexicon matches merged, 对厅/向省 split into 对 + 厅."""
+@lru_cache(maxsize=65536)
+def _splits(w: str) -> bool:
+    """对厅, 向省: a function word glued to a scope word, read as two tokens."""
     g = grammar()
+    return len(w) >= 2 and w[-1] in g.scope_words and w[:-1] in g.function_prefixes
+
+
+def _stream(doc) -> tuple[list[str], list[int], list[bool]]:
+    """The Doc's tokens as (texts, starts, is-lexicon-match): lexicon matches merged into
+    one token, 对厅/向省 split into 对 + 厅."""
     text = text_of(doc)
-    words = words_of(doc)
-    merged: dict[int, int] = {}
+    words, starts = words_of(doc)
+    edits: list[tuple[int, int, bool]] = []  # (first word, end word, lexicon match?)
     covered_to = 0
     for _id, s, e in sorted(_phrase_matcher()(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
         if s >= covered_to:
-            merged[s] = e
+            edits.append((s, e, True))
             covered_to = e
-    out: list[_Tok] = []
-    i = 0
-    n = len(words)
-    while i < n:
-        if i in merged:
-            e = merged[i]
-            start = words[i][1]
-            end = words[e - 1][1] + len(words[e - 1][0])
-            out.append(_Tok(text[start:end], start, end, True))
-            i = e
-            continue
-        w, s = words[i]
-        if len(w) >= 2 and w[-1] in g.scope_words and w[:-1] in g.function_prefixes:
-            out.append(_Tok(w[:-1], s, s + len(w) - 1))
-            out.append(_Tok(w[-1], s + len(w) - 1, s + len(w)))
+    edits.extend((k, k + 1, False) for k in compress(range(len(words)), map(_splits, words)))
+    edits.sort()
+    texts: list[str] = []
+    at: list[int] = []
+    lex: list[bool] = []
+    done = 0
+    for s, e, is_lex in edits:
+        if s < done:
+            continue  # a split word inside a lexicon match
+        texts += words[done:s]
+        at += starts[done:s]
+        lex += [False] * (s - done)
+        if is_lex:
+            end = starts[e - 1] + len(words[e - 1])
+            texts.append(text[starts[s]:end])
+            at.append(starts[s])
+            lex.append(True)
         else:
-            out.append(_Tok(w, s, s + len(w)))
-        i += 1
-    return out
+            w, p = words[s], starts[s]
+            texts += [w[:-1], w[-1]]
+            at += [p, p + len(w) - 1]
+            lex += [False, False]
+        done = e
+    texts += words[done:]
+    at += starts[done:]
+    lex += [False] * (len(words) - done)
+    return texts, at, lex
 
 
 @lru_cache(maxsize=65536)
@@ -376,21 +392,53 @@ class _Found:
     span: tuple[int, int]
 
 
+# A name spans at most this many tokens: the scan from an opener looks no further.
+_MAX_TOKENS = 10
+
+
+def _regions(closers: list[int]) -> list[tuple[int, int]]:
+    """Token ranges [lo, hi) that can hold a name: the _MAX_TOKENS tokens ending at each
+    possible closer, overlapping ranges merged. Elsewhere the scan finds nothing."""
+    out: list[tuple[int, int]] = []
+    for c in closers:
+        lo = max(0, c - _MAX_TOKENS + 1)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], c + 1)
+        else:
+            out.append((lo, c + 1))
+    return out
+
+
 def find_names(doc) -> list[_Found]:
-    """Every department mention in document order (one per expanded name)."""
-    g = grammar()
-    toks = _tokens(doc)
+    """Every department mention in document order (one per expanded name).
+
+    Only the regions before a possible closer (a lexicon name or a word like 局, 办公室) are
+    scanned: a scan that starts elsewhere meets no closer within _MAX_TOKENS and finds
+    nothing, so the result is that of scanning every token, at a tenth of the cost.
+    """
     text = text_of(doc)
+    texts, starts, lex = _stream(doc)
+    closers = sorted(set(compress(range(len(texts)), lex)) | set(compress(range(len(texts)), map(is_closer, texts))))
+    out: list[_Found] = []
+    for lo, hi in _regions(closers):
+        base = max(0, lo - 2)  # two tokens of left context (the word before a place name before an opener)
+        toks = [_Tok(texts[k], starts[k], starts[k] + len(texts[k]), lex[k]) for k in range(base, min(len(texts), hi + 1))]
+        out.extend(_scan(toks, lo - base, hi - base, text))
+    return out
+
+
+def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
+    """Names whose opener is at toks[i:stop]; toks has context on both sides."""
+    g = grammar()
     out: list[_Found] = []
     n = len(toks)
-    i = 0
-    while i < n:
+    while i < stop:
         kind = _opener(toks, i)
         if kind is None:
             i += 1
             continue
         best, chars, j = None, 0, i
-        while j < n and j - i < 10:
+        while j < n and j - i < _MAX_TOKENS:
             t = toks[j].text
             if not _is_han(t) or (j > i and t in g.stop_tokens and not toks[j].lex
                                   and not (t in _JOINERS and best is None and j + 1 < n

@@ -148,25 +148,17 @@ def grammar() -> Grammar:
 
 # --- exclusion zones -------------------------------------------------------------------
 
+@cache
+def _bracket_pattern(pairs: tuple, limit: int) -> re.Pattern:
+    openers = "".join(re.escape(o) for o, _ in pairs)
+    closers = "".join(re.escape(c) for _, c in pairs)
+    return re.compile(f"[{openers}][^{openers}{closers}\\n]{{0,{limit}}}[{closers}]")
+
+
 def _bracketed(text: str, pairs, limit: int) -> list[tuple[int, int]]:
-    """Spans (opener..closer inclusive) of bracketed stretches at most ``limit`` long."""
-    out = []
-    openers = {o: c for o, c in pairs}
-    closers = {c for _, c in pairs}
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in openers:
-            j = i + 1
-            stop = min(n, i + limit + 2)
-            while j < stop and text[j] not in closers and text[j] != "\n" and text[j] not in openers:
-                j += 1
-            if j < stop and text[j] in closers and text[j] != "\n":
-                out.append((i, j + 1))
-                i = j + 1
-                continue
-        i += 1
-    return out
+    """Spans (opener..closer inclusive) of bracketed stretches at most ``limit`` long: an
+    opener, then no opener, closer or line break, then any closer."""
+    return [m.span() for m in _bracket_pattern(tuple(pairs), limit).finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -453,14 +445,25 @@ def _spans_of(items) -> list[tuple[int, int]]:
     return [tuple(it.span) for it in (items or ())]
 
 
+def scanned(doc) -> tuple[Zones, list[Quantity]]:
+    """The name zones and the quantities of a Doc's text, computed once per Doc (figures and
+    household counts both read them)."""
+    hit = doc.user_data.get("figures.scanned")
+    if hit is None:
+        text = text_of(doc)
+        zones = name_zones(text)
+        hit = doc.user_data["figures.scanned"] = (zones, scan(text, zones))
+    return hit
+
+
 def extract(doc, ctx) -> list[Figure]:
     text = text_of(doc)
-    zones = name_zones(text)
+    zones, quantities = scanned(doc)
     dates = Zones.of(_spans_of(ctx.results.get("date_windows")))
     households = Zones.of(_spans_of(ctx.results.get("household_counts")))
     years = bare_years(text, zones, dates)
     out: list[Figure] = []
-    for q in scan(text, zones):
+    for q in quantities:
         if q.kind == HOUSEHOLD:
             continue
         if dates.hits(q.num_start, q.num_end) or households.hits(q.start, q.end):

@@ -142,10 +142,10 @@ def _gap_ok(gap: str, r: HouseholdRules) -> bool:
 def extract(doc, ctx) -> list[HouseholdCount]:
     text = text_of(doc)
     r = hh_rules()
-    zones = F.name_zones(text)
+    zones, quantities = F.scanned(doc)
     dates = F.Zones.of(F._spans_of(ctx.results.get("date_windows")))
     years = F.bare_years(text, zones, dates)
-    qs = [q for q in F.scan(text, zones) if not dates.hits(q.num_start, q.num_end)]
+    qs = [q for q in quantities if not dates.hits(q.num_start, q.num_end)]
     out: list[HouseholdCount] = []
     last_end = 0
     i = 0

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import is_dataclass, replace
 from datetime import date
 from typing import Any, Callable, Optional, TypeVar
 
 from . import __version__, ingest, normalize, rules, segment
 from .errors import GongwenError, InputError
 from .extract import Context, run_all
-from .schema import (SCHEMA_VERSION, Metadata, Provenance, Raw, Record, Source)
+from .schema import (SCHEMA_VERSION, Metadata, Provenance, Raw, Record, Source, field_names)
 
 T = TypeVar("T")
 
@@ -46,16 +46,17 @@ def _locator(norm: normalize.Normalized, raw: Raw) -> Callable[[Any], Any]:
 
     def locate(obj: Any) -> Any:
         if isinstance(obj, tuple):
-            return tuple(locate(o) for o in obj)
+            # items, mentions, evidence: tuples of dataclasses (spans are tuples of ints)
+            return tuple(locate(o) for o in obj) if obj and is_dataclass(obj[0]) else obj
         if not is_dataclass(obj):
             return obj
         changes = {}
-        for f in fields(obj):
-            value = getattr(obj, f.name)
+        for name in field_names(type(obj)):
+            value = getattr(obj, name)
             if isinstance(value, tuple) or is_dataclass(value):
                 new = locate(value)
                 if new is not value:
-                    changes[f.name] = new
+                    changes[name] = new
         if hasattr(obj, "source_span") and getattr(obj, "span", None) is not None:
             s, e = obj.span
             src = norm.source_span(s, e)

@@ -121,8 +121,11 @@ def _convert_line(line: str) -> str:
     return out
 
 
+_NOT_HAN = re.compile(f"[^{HAN}]+")
+
+
 def _han_count(s: str) -> int:
-    return len(re.findall(f"[{HAN}]", s))
+    return len(_NOT_HAN.sub("", s))
 
 
 def to_simplified(text: str) -> tuple[str, bool]:
@@ -136,7 +139,8 @@ def to_simplified(text: str) -> tuple[str, bool]:
     conv = _t2s().convert
     lines = text.split("\n")
     converted = [conv(line) for line in lines]
-    changed = [sum(a != b for a, b in zip(x, y)) if len(x) == len(y) else len(x) for x, y in zip(lines, converted)]
+    changed = [0 if x == y else sum(a != b for a, b in zip(x, y)) if len(x) == len(y) else len(x)
+               for x, y in zip(lines, converted)]
     han = _han_count(text)
     whole = han > 0 and sum(changed) >= max(1, 0.02 * han)
     out, any_change = [], False

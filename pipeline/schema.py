@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import cache
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from dataclasses_json import dataclass_json
@@ -189,9 +190,15 @@ class Failure:
     message: str
 
 
+@cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass, in order (``fields()`` rebuilds them on each call)."""
+    return tuple(f.name for f in fields(cls))
+
+
 def _plain(value: Any) -> Any:
     if is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {name: _plain(getattr(value, name)) for name in field_names(type(value))}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():

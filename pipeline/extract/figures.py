@@ -324,7 +324,7 @@ def bare_years(text: str, zones: Zones, taken: Zones) -> list[tuple[int, int, in
 def year_before(text: str, pos: int, years: list[tuple[int, int, int]]) -> Optional[int]:
     """The nearest bare year before ``pos`` in the same sentence."""
     g = grammar()
-    i = bisect_right([y[1] for y in years], pos) - 1
+    i = bisect_right(years, pos, key=lambda y: y[1]) - 1
     if i < 0:
         return None
     s, e, y = years[i]

@@ -62,13 +62,12 @@ def build_corpus(ctx, megabytes: int) -> Path:
 
 def measure(corpus: Path, out: Path, workers: int) -> dict:
     """One batch run in this (fresh) process: seconds, counts, peak memory per worker."""
-    import resource
-
     from pipeline import batch
+    from pipeline.engines import peak_rss_kb
     t = time.perf_counter()
     s = batch.run([corpus], out, workers=workers)
     seconds = time.perf_counter() - t
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    own = peak_rss_kb()
     return {"seconds": seconds, "processed": s.processed, "failed": s.failed, "skipped": s.skipped,
             "bytes": s.bytes, "worker_peak_mb": (s.peak_rss_kb or own) / 1024, "main_peak_mb": own / 1024}
 

@@ -211,9 +211,28 @@ def to_dict(obj: Any) -> dict:
     return _plain(obj)
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
 def dumps(obj: Any) -> str:
-    """The one serialisation of records: deterministic, UTF-8, one trailing newline."""
-    return json.dumps(to_dict(obj), ensure_ascii=False, indent=1) + "\n"
+    """The one serialisation of records: deterministic, UTF-8, one trailing newline.
+
+    One top-level field per line and one list item (a figure, a department) per line:
+    easy to read and to diff, and written by json's C encoder (``indent=`` switches to
+    its pure-Python encoder, which took a quarter of a worker's time).
+    """
+    d = to_dict(obj)
+    if not isinstance(d, dict):
+        return _compact(d) + "\n"
+    fields_ = []
+    for key, value in d.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join("  " + _compact(v) for v in value)
+            fields_.append(f" {_compact(key)}: [\n{items}\n ]")
+        else:
+            fields_.append(f" {_compact(key)}: {_compact(value)}")
+    return "{\n" + ",\n".join(fields_) + "\n}\n"
 
 
 # --- JSON Schema -----------------------------------------------------------------------

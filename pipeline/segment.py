@@ -22,7 +22,8 @@ import logging
 import os
 import re
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain, compress
+from operator import itemgetter
 from typing import Mapping, Protocol
 
 import numpy
@@ -156,16 +157,16 @@ def tagged(text: str) -> list[tuple[str, str]]:
 
 
 def sentence_starts(words: list[str]) -> list[bool]:
-    """True for the first word of each sentence: after 。！？； or a newline (and closing quotes)."""
-    starts, pending = [], True
-    for w in words:
-        if pending and w not in _CLOSERS:
-            starts.append(True)
-            pending = False
-        else:
-            starts.append(False)
-        if w and (w[-1] in SENTENCE_END):
-            pending = True
+    """True for the first word of each sentence: the first word, and the first word after
+    one ending in 。！？； or a newline, closing quotes and brackets skipped."""
+    n = len(words)
+    starts = [False] * n
+    ends = compress(range(n), map(SENTENCE_END.__contains__, map(itemgetter(-1), words)))
+    for k in chain((0,), (e + 1 for e in ends)):
+        while k < n and words[k] in _CLOSERS:
+            k += 1
+        if k < n:
+            starts[k] = True
     return starts
 
 

@@ -92,3 +92,17 @@ def test_records_do_not_depend_on_the_segmenter(monkeypatch, path):
     reference = segment.segmenter
     monkeypatch.setattr(segment, "segmenter", lambda name="": reference("jieba"))
     assert dumps(process_text(text, path.name)) == fast
+
+
+@pytest.mark.parametrize("words, starts", [
+    ([], []),
+    (["第一", "句", "。", "第二", "句"], [1, 0, 0, 1, 0]),
+    (["“", "好", "。", "”", "他", "说"], [1, 0, 0, 0, 1, 0]),  # a closing quote stays in its sentence
+    (["”", "开头"], [0, 1]),  # a document opening with a closer
+    (["标题", "\n", "\n", "正文", "；", "）", "）", "下文"], [1, 0, 1, 1, 0, 0, 0, 1]),
+])
+def test_sentence_starts(words, starts):
+    assert segment.sentence_starts(words) == [bool(s) for s in starts]
+    if words:
+        doc = segment.make_doc("".join(words))
+        assert all(s.text for s in doc.sents)

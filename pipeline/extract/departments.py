@@ -248,11 +248,11 @@ class _Tok(NamedTuple):
     lex: bool = False
 
 
-@lru_cache(maxsize=65536)
-def _splits(w: str) -> bool:
-    """对厅, 向省: a function word glued to a scope word, read as two tokens."""
+@cache
+def _split_words() -> frozenset:
+    """对厅, 向省: a function word glued to a one-character scope word, read as two tokens."""
     g = grammar()
-    return len(w) >= 2 and w[-1] in g.scope_words and w[:-1] in g.function_prefixes
+    return frozenset(p + c for p in g.function_prefixes for c in g.scope_words if len(c) == 1)
 
 
 def _stream(doc) -> tuple[list[str], list[int], list[bool]]:
@@ -266,7 +266,7 @@ def _stream(doc) -> tuple[list[str], list[int], list[bool]]:
         if s >= covered_to:
             edits.append((s, e, True))
             covered_to = e
-    edits.extend((k, k + 1, False) for k in compress(range(len(words)), map(_splits, words)))
+    edits.extend((k, k + 1, False) for k in compress(range(len(words)), map(_split_words().__contains__, words)))
     edits.sort()
     texts: list[str] = []
     at: list[int] = []
@@ -418,7 +418,9 @@ def find_names(doc) -> list[_Found]:
     """
     text = text_of(doc)
     texts, starts, lex = _stream(doc)
-    closers = sorted(set(compress(range(len(texts)), lex)) | set(compress(range(len(texts)), map(is_closer, texts))))
+    closing = {w for w in set(texts) if is_closer(w)}
+    closers = [k for k in compress(range(len(texts)), map(closing.__contains__, texts))]
+    closers = sorted(set(closers).union(compress(range(len(texts)), lex)))
     out: list[_Found] = []
     for lo, hi in _regions(closers):
         base = max(0, lo - 2)  # two tokens of left context (the word before a place name before an opener)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from dataclasses import is_dataclass, replace
+from functools import cache
 from datetime import date
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar, get_args, get_type_hints
 
 from . import __version__, ingest, normalize, rules, segment
 from .errors import GongwenError, InputError
@@ -37,6 +38,19 @@ def _stage(stage: str, fn: Callable[..., T], *args) -> T:
         raise StageFailure(stage, "internal_error", f"{type(e).__name__}: {e}") from e
 
 
+@cache
+def _plan(cls: type) -> tuple[tuple[str, ...], bool]:
+    """(fields that hold items or tuples of items, whether the class has source_span)."""
+    hints = get_type_hints(cls)
+
+    def holds_items(tp: Any) -> bool:
+        args = [a for a in get_args(tp) if a is not type(None) and a is not Ellipsis]
+        return is_dataclass(tp) or any(holds_items(a) for a in args)
+
+    names = field_names(cls)
+    return tuple(n for n in names if holds_items(hints[n])), "source_span" in names
+
+
 def _locator(norm: normalize.Normalized, raw: Raw) -> Callable[[Any], Any]:
     """A function that fills ``source_span`` and ``page`` on an item and everything in it."""
     starts = raw.page_starts
@@ -46,18 +60,14 @@ def _locator(norm: normalize.Normalized, raw: Raw) -> Callable[[Any], Any]:
 
     def locate(obj: Any) -> Any:
         if isinstance(obj, tuple):
-            # items, mentions, evidence: tuples of dataclasses (spans are tuples of ints)
-            return tuple(locate(o) for o in obj) if obj and is_dataclass(obj[0]) else obj
-        if not is_dataclass(obj):
-            return obj
+            return tuple(map(locate, obj))
+        nested, has_span = _plan(type(obj))
         changes = {}
-        for name in field_names(type(obj)):
+        for name in nested:
             value = getattr(obj, name)
-            if isinstance(value, tuple) or is_dataclass(value):
-                new = locate(value)
-                if new is not value:
-                    changes[name] = new
-        if hasattr(obj, "source_span") and getattr(obj, "span", None) is not None:
+            if value:
+                changes[name] = locate(value)
+        if has_span and obj.span is not None:
             s, e = obj.span
             src = norm.source_span(s, e)
             changes["source_span"] = src

@@ -197,12 +197,14 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 
 def _plain(value: Any) -> Any:
-    if is_dataclass(value):
-        return {name: _plain(getattr(value, name)) for name in field_names(type(value))}
+    if value is None or isinstance(value, (str, int)):  # most values: tested first
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if is_dataclass(value):
+        return {name: _plain(getattr(value, name)) for name in field_names(type(value))}
     return value
 
 

@@ -82,8 +82,8 @@ class RustSegmenter:
         words = self._tok.cut(text, True)
         # Only an ASCII word with a character other than letters and digits (2014-2020,
         # www.gd.gov.cn) can need splitting; most texts have few.
-        odd = [k for k, w in enumerate(words) if w.isascii() and len(w) > 1 and not w.isalnum()
-               and not _ASCII_WORD.fullmatch(w)]
+        odd = [k for k in compress(range(len(words)), map(str.isascii, words))
+               if len(words[k]) > 1 and not words[k].isalnum() and not _ASCII_WORD.fullmatch(words[k])]
         if not odd:
             return words
         out: list[str] = []

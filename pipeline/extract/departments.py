@@ -418,7 +418,7 @@ def find_names(doc) -> list[_Found]:
     """
     text = text_of(doc)
     texts, starts, lex = _stream(doc)
-    closing = {w for w in set(texts) if is_closer(w)}
+    closing = set(filter(is_closer, set(texts)))
     closers = [k for k in compress(range(len(texts)), map(closing.__contains__, texts))]
     closers = sorted(set(closers).union(compress(range(len(texts)), lex)))
     out: list[_Found] = []

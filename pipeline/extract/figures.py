@@ -145,7 +145,7 @@ def grammar() -> Grammar:
         suspect_chars=ctx["suspect_chars"],
         names=rules.compile_pattern(alt(names, "figures_names.txt"), "figures_names.txt") if names else None,
         bare_year=rules.compile_pattern(
-            rf"(?<![\d{_CN_DIGITS}])(?P<y>(?:19|20)\d\d|[〇零一二三四五六七八九]{{4}})年(?![\d{_CN_DIGITS}十]{{1,3}}月|{years_not})",
+            rf"(?=[12〇零一二三四五六七八九])(?<![\d{_CN_DIGITS}])(?P<y>(?:19|20)\d\d|[〇零一二三四五六七八九]{{4}})年(?![\d{_CN_DIGITS}十]{{1,3}}月|{years_not})",
             "figures bare year"),
         sentence_end=re.compile(f"[{re.escape(ctx['sentence_end'])}]"),
     )

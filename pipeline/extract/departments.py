@@ -74,6 +74,9 @@ class _Grammar:
     field_words: frozenset
     role_label_re: re.Pattern
     abbreviations: dict
+    level_words: tuple  # longest first
+    level_determiners: tuple
+    list_joiners: tuple  # longest first
 
 
 @cache
@@ -107,6 +110,9 @@ def grammar() -> _Grammar:
         # 责任部门：… up to the end of the line or the closing bracket of a (责任单位：…) note
         role_label_re=rules.compile_pattern(labels + r"\s*[:：]\s*([^\n）)；;。]*)", "departments.toml:role_labels"),
         abbreviations=dict(t.get("abbreviations", {})),
+        level_words=by_len(t["level_words"]),
+        level_determiners=by_len(t["level_determiners"]),
+        list_joiners=by_len(t["list_joiners"]),
     )
 
 
@@ -164,7 +170,8 @@ def is_generic(name: str, before: str = "") -> bool:
     g = grammar()
     return (name in g.generic_names or name.startswith(g.generic_starts)
             or any(w in name for w in g.exclude_contains)
-            or before in g.generic_prefixes or (before.startswith("各") and before != "各个"))
+            or before in g.generic_prefixes or (before.startswith("各") and before != "各个")
+            or (len(name) >= 3 and name[-2] in g.level_determiners))  # 区局机关各处: every division
 
 
 # --- lists (recipients, 责任部门 lines) -------------------------------------------------------
@@ -212,22 +219,87 @@ def _expand_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int
     return [(n, span) for n in names]
 
 
+def _bare_level(el: str) -> Optional[tuple[str, str]]:
+    """(determiner, level) when ``el`` is only an administrative level: 各省, 自治区, 州."""
+    g = grammar()
+    det = next((d for d in g.level_determiners if el.startswith(d)), "")
+    return (det, el[len(det):]) if el[len(det):] in g.level_words else None
+
+
+def _level_tail(name: str) -> Optional[str]:
+    """The body after a leading level (直辖市人民政府 -> 人民政府; 县（市、区）扶贫办 -> 扶贫办)."""
+    g = grammar()
+    det = next((d for d in g.level_determiners if name.startswith(d)), "")
+    rest = name[len(det):]
+    level = next((w for w in g.level_words if rest.startswith(w)), None)
+    if level is None:
+        return None
+    tail = rest[len(level):]
+    if tail[:1] in _OPEN:  # a bracketed note on the level: 县（市、区）
+        close = next((k for k, c in enumerate(tail) if c in _CLOSE), -1)
+        tail = tail[close + 1:] if close > 0 else tail
+    if tail[:1] in "一二两三四五六七八九十0123456789":
+        return None  # 市、县两级扶贫办: one body of both levels, not one per level
+    return tail if is_complete(tail) else None
+
+
+def _named_tail(name: str) -> Optional[str]:
+    """The body after a named place (米东新区质量技术监督局 -> 质量技术监督局)."""
+    g = grammar()
+    for k in range(2, len(name) - 1):
+        if name[:k].endswith(g.place_endings) and is_complete(name[k:]):
+            return name[k:]
+    return None
+
+
+def _level_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int]
+                 ) -> Optional[list[tuple[str, tuple[int, int]]]]:
+    """Bare levels sharing the body of the last element, with their determiner:
+    各省、自治区、直辖市人民政府 -> 各省人民政府, 各自治区人民政府, 各直辖市人民政府;
+    各地、州、市及米东新区质量技术监督局 -> 各地…, 各州…, 各市质量技术监督局, 米东新区质量技术监督局."""
+    g = grammar()
+    levels = [_bare_level(el) for el, _s, _e in pending]
+    if not levels or None in levels:
+        return None
+    det = levels[0][0]
+    full, named = last[0], None
+    for j in g.list_joiners:
+        left, sep, right = full.partition(j)
+        if sep and _bare_level(left) and is_complete(right):
+            levels.append(_bare_level(left))
+            full, named = right, right
+            break
+    tail = _named_tail(full) if named else _level_tail(full)
+    if not tail:
+        return None
+    names = [det + level + tail for _d, level in levels]
+    names.append(named or (full if full.startswith(det) else det + full))
+    span = (pending[0][1], last[2])
+    return [(n, span) for n in names]
+
+
 def expand_list(text: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]]:
     """Names of a written list, shared prefixes and suffixes expanded, in order.
 
     ``text`` is a list such as ``厅扶贫办，驻五一村、东甸村扶贫工作组``; spans are
     ``offset``-based. An element that does not end like an organisation takes the tail of
-    the next complete one (驻五一村、东甸村扶贫工作组); the group then shares one span.
+    the next complete one (驻五一村、东甸村扶贫工作组, 各省、自治区、直辖市人民政府); the
+    group then shares one span. A one-character element after a name takes that name's
+    head (区局机关各部、处、室 -> 区局机关各处, 区局机关各室).
     """
     out: list[tuple[str, tuple[int, int]]] = []
     pending: list[tuple[str, int, int]] = []
     for el in _split_elements(text, offset):
-        if is_complete(el[0]):
+        name, s, e = el
+        prev = out[-1] if out and not pending else None
+        if len(name) == 1 and prev and len(prev[0]) > 2 and is_closer(prev[0][-1]) and is_closer(name):
+            out.append((prev[0][:-1] + name, (prev[1][0], e)))
+        elif is_complete(name):
             if pending:
-                out.extend(_expand_group(pending, el))
+                out.extend(_level_group(pending, el) or _expand_group(pending, el))
                 pending = []
             else:
-                out.append((el[0], (el[1], el[2])))
+                out.append((name, (s, e)))
         else:
             pending.append(el)
     out.extend((el, (s, e)) for el, s, e in pending)

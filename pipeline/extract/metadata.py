@@ -65,7 +65,8 @@ def _rules() -> _Rules:
     return _Rules(
         doc_type_re=rules.compile_pattern(rf"(?P<t>{types})(?P<n>{notes})?\s*$", f"{w}:doc_types"),
         doc_number_re=rules.compile_pattern(number, f"{w}:doc_number"),
-        doc_number_line_re=rules.compile_pattern(rf"^\s*(?P<v>{number}|{t['doc_number_bare']})\s*$",
+        # on a line of its own, bare or in brackets as web reprints give it: （国办发〔2020〕1号）
+        doc_number_line_re=rules.compile_pattern(rf"^\s*[（(]?\s*(?P<v>{number}|{t['doc_number_bare']})\s*[）)]?\s*$",
                                                  f"{w}:doc_number_bare"),
         issue_date_line_re=rules.compile_pattern(rf"^\s*{t['issue_date']}\s*$", f"{w}:issue_date"),
         year_re=rules.compile_pattern(t["year"], f"{w}:year"),
@@ -218,14 +219,18 @@ def _doc_number(text: str, lines, title_last: Optional[int], r: _Rules, found: _
 
 
 def _recipients(text: str, lines, after: int, skip: set[int], r: _Rules, found: _Found) -> Optional[int]:
-    """The 主送 line: the first line after the title block, ending in ：. Returns its index."""
-    for k in range(after, min(len(lines), after + 4)):
+    """The 主送 line: the first line after the title block, ending in ：. Returns its index.
+
+    Blank lines, the document number and a repeat of the title (web pages print it twice)
+    may come between."""
+    title = found.values.get("title")
+    for k in range(after, len(lines)):
         if k in skip:
             continue
         s, e = lines[k]
         s, e = _strip_span(text, s, e)
         line = text[s:e]
-        if not line:
+        if not line or line == title:
             continue
         lm = r.labels["recipients"].match(line)
         if lm:

@@ -49,6 +49,30 @@ def test_expand_list():
     assert got[1][1] == got[2][1] == (5, 18)
 
 
+@pytest.mark.parametrize("written, names", [
+    # bare administrative levels share the body of the last element, with their 各
+    ("各省、自治区、直辖市人民政府", ["各省人民政府", "各自治区人民政府", "各直辖市人民政府"]),
+    ("各县、市、区扶贫开发领导小组", ["各县扶贫开发领导小组", "各市扶贫开发领导小组", "各区扶贫开发领导小组"]),
+    ("各市、县（市、区）农业农村局", ["各市农业农村局", "各县（市、区）农业农村局"]),
+    ("各县、市及高新区科技局", ["各县科技局", "各市科技局", "高新区科技局"]),
+    # one-character divisions take the head of the name before them
+    ("市局机关各科、室，各分局", ["市局机关各科", "市局机关各室", "各分局"]),
+    ("县委办公室、组织部", ["县委办公室", "组织部"]),  # a full name is not a division
+    # left as written
+    ("市、县两级扶贫办", ["市", "县两级扶贫办"]),
+    ("县委、县政府", ["县委", "县政府"]),
+])
+def test_expand_list_levels_and_divisions(written, names):
+    got = departments.expand_list(written, 10)
+    assert [n for n, _ in got] == names
+    assert all(10 <= s < e <= 10 + len(written) for _, (s, e) in got)
+
+
+def test_plural_divisions_are_not_departments():
+    assert departments.is_generic("市局机关各科")
+    assert not departments.is_generic("市局机关科")
+
+
 def seed_text(prefix: str) -> str:
     path = next(CORPUS.glob(f"{prefix}_*.txt"))
     return normalize(path.read_text(encoding="utf-8")).text

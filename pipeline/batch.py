@@ -5,7 +5,8 @@ line of ``OUTDIR/errors.jsonl`` and the batch goes on.
 
 Incremental: ``OUTDIR/.gongwen/manifest.jsonl`` records, per input (by its relative
 path), the size, mtime_ns and sha256 of the bytes an output was made from, with the
-pipeline and rules versions, the recorded source path and the reference date. An input
+pipeline version (with a hash of the package's code, ``engines.code_hash``) and rules
+version, the recorded source path and the reference date. An input
 is skipped when all of these still hold and its output exists; (size, mtime_ns) are
 trusted, and the file is re-hashed only when they moved. Failed inputs are retried on
 every run and keep their line in ``errors.jsonl`` until they succeed.

@@ -17,7 +17,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from hashlib import sha256
+from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from .schema import Failure
@@ -51,9 +53,21 @@ class Outcome:
     rss_kb: int  # peak resident memory of that process so far
 
 
+@cache
+def code_hash() -> str:
+    """Hash of the package's own source files: an edited extractor counts as a new version
+    for incremental runs even when the package version was not bumped."""
+    root = Path(__file__).resolve().parent
+    h = sha256()
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def versions() -> tuple[str, str]:
+    """(package version + code hash, rules version): what an output was made with."""
     from . import __version__, rules
-    return __version__, rules.rules_version()
+    return f"{__version__}+{code_hash()}", rules.rules_version()
 
 
 def peak_rss_kb() -> int:

@@ -95,6 +95,22 @@ def test_rule_change_and_force_reprocess_everything(src, tmp_path, pinned):
     assert batch.run([src], out, force=True).processed == 9
 
 
+def test_code_change_reprocesses_without_a_version_bump(src, tmp_path, pinned, monkeypatch):
+    out = tmp_path / "out"
+    batch.run([src], out)
+    assert batch.run([src], out).skipped == 9
+    monkeypatch.setattr(engines, "code_hash", lambda: "edited-code")
+    assert batch.run([src], out).processed == 9
+    assert batch.run([src], out).skipped == 9
+
+
+def test_code_hash_covers_the_package_sources():
+    engines.code_hash.cache_clear()
+    h = engines.code_hash()
+    assert len(h) == 12 and h == engines.code_hash()
+    assert engines.versions()[0].endswith("+" + h)
+
+
 def test_other_options_that_change_outputs_are_part_of_the_key(src, tmp_path, pinned):
     from datetime import date
     out = tmp_path / "out"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import cache
-from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
+from typing import Any, Callable, Optional, Union, get_args, get_origin, get_type_hints
 
 from dataclasses_json import dataclass_json
 
@@ -204,8 +204,42 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if is_dataclass(value):
-        return {name: _plain(getattr(value, name)) for name in field_names(type(value))}
+        return _dict(value)
     return value
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _converter(tp: Any) -> Optional[Callable[[Any], Any]]:
+    """How to make a value of type ``tp`` plain; None when it already is (str, int, bool)."""
+    if tp in (str, int, bool):
+        return None
+    if tp is float:
+        return _number
+    args = [a for a in get_args(tp) if a is not type(None) and a is not Ellipsis]
+    origin = get_origin(tp)
+    if origin is Union and len(args) == 1:
+        inner = _converter(args[0])
+        return None if inner is None else (lambda v: None if v is None else inner(v))
+    if origin is tuple and args and all(a in (str, int, bool) for a in args):
+        return list  # tuple[str, ...] and spans: a JSON array
+    return _plain  # anything else (items, tuples of items): the general walk
+
+
+@cache
+def _converters(cls: type) -> tuple[tuple[str, Optional[Callable[[Any], Any]]], ...]:
+    hints = get_type_hints(cls)
+    return tuple((name, _converter(hints[name])) for name in field_names(cls))
+
+
+def _dict(obj: Any) -> dict:
+    out = {}
+    for name, convert in _converters(type(obj)):
+        value = getattr(obj, name)
+        out[name] = value if convert is None else convert(value)
+    return out
 
 
 def to_dict(obj: Any) -> dict:
@@ -213,8 +247,11 @@ def to_dict(obj: Any) -> dict:
     return _plain(obj)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(value)
 
 
 def dumps(obj: Any) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate, chain, compress
 from operator import itemgetter
 from typing import Mapping, Protocol
@@ -39,6 +39,7 @@ SENTENCE_END = frozenset("。！？；!?;\n")
 _CLOSERS = frozenset("”’」』）)》")
 # jieba's finalseg splits a run without Han characters at these (2014-2020 -> 2014 - 2020).
 _ASCII_WORD = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+_ASCII_PAIR = re.compile(r"[\x00-\x7f]{2}")
 BACKENDS = ("rjieba", "jieba")
 
 
@@ -80,6 +81,8 @@ class RustSegmenter:
 
     def cut(self, text: str) -> list[str]:
         words = self._tok.cut(text, True)
+        if not _ASCII_PAIR.search(text):
+            return words  # no ASCII word longer than one character (most short phrases)
         # Only an ASCII word with a character other than letters and digits (2014-2020,
         # www.gd.gov.cn) can need splitting; most texts have few.
         odd = [k for k in compress(range(len(words)), map(str.isascii, words))
@@ -151,9 +154,15 @@ def tokens(text: str) -> list[str]:
     return segmenter().cut(text)
 
 
-def tagged(text: str) -> list[tuple[str, str]]:
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
     """(word, part-of-speech tag) for the words of a short string."""
-    return [(w, tag_of(w)) for w in segmenter().cut(text)]
+    return _tagged(segmenter(), text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _tagged(seg: Segmenter, text: str) -> tuple[tuple[str, str], ...]:
+    # Extractors tag the same short phrases (资金, 贫困户) many times a document.
+    return tuple((w, tag_of(w)) for w in seg.cut(text))
 
 
 def sentence_starts(words: list[str]) -> list[bool]:

@@ -76,7 +76,7 @@ def test_tags_come_from_the_dictionary():
     assert segment.tag_of("abc12") == "eng"
     assert segment.tag_of("，") == "x"
     assert segment.tag_of("专精特新") == "x"  # not in the dictionary: x, as jieba-rs tags it
-    assert segment.tagged("北京2020年") == [("北京", "ns"), ("2020", "m"), ("年", "m")]
+    assert segment.tagged("北京2020年") == (("北京", "ns"), ("2020", "m"), ("年", "m"))
 
 
 def test_unknown_segmenter_name_is_an_error(monkeypatch):

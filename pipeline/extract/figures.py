@@ -338,7 +338,7 @@ def year_before(text: str, pos: int, years: list[tuple[int, int, int]]) -> Optio
     return y
 
 
-def pos_words(s: str) -> list[tuple[str, str]]:
+def pos_words(s: str) -> tuple[tuple[str, str], ...]:
     """(word, part-of-speech tag) of a short string."""
     return tagged(s)
 

@@ -33,6 +33,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
 _MULTS = frozenset("十百千万亿")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]*")
 _OPENERS = frozenset("“‘「《〈（(【")
 
 
@@ -381,7 +382,8 @@ def _subject_rules() -> SubjectRules:
 
 
 def _cjk_word(w: str) -> bool:
-    return all(_is_cjk(c) for c in w)
+    """Every character is Han (true of the empty string, as ``all`` is)."""
+    return _CJK_WORD.fullmatch(w) is not None
 
 
 def _noun_after(s: str, r: SubjectRules) -> str:

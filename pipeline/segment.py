@@ -159,7 +159,7 @@ def tagged(text: str) -> tuple[tuple[str, str], ...]:
     return _tagged(segmenter(), text)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _tagged(seg: Segmenter, text: str) -> tuple[tuple[str, str], ...]:
     # Extractors tag the same short phrases (资金, 贫困户) many times a document.
     return tuple((w, tag_of(w)) for w in seg.cut(text))

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+import numpy
 import opencc
 
 from . import rules
@@ -31,7 +32,9 @@ from .schema import Normalization
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN = re.compile(rf"(?<=[^\s()（）])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
+# The bracket comes first and the character before it is checked behind it: a pattern that
+# starts with a character class lets the regex engine skip to candidate brackets.
+_PINYIN = re.compile(rf"[(（](?<=[^\s()（）][(（])(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
 _NEWLINES = re.compile(r"\r\n?")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _EDGE_SPACES = re.compile(r" *\n[ \n]*")
@@ -39,7 +42,10 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
           0xFF05: ord("%")}
-_SUSPECT = re.compile(rf"\ufffd|[\ue000-\uf8ff]|(?<=[{HAN}0-9])\?|\?(?=[{HAN}0-9])")
+_FULLWIDTH = re.compile("[\uff05\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+# U+FFFD, private use, or ? with a Han character or digit on either side (tested behind
+# and ahead of the ?: a pattern that opens with a character class scans fast).
+_SUSPECT = re.compile(rf"[\ufffd\ue000-\uf8ff]|\?(?:(?<=[{HAN}0-9]\?)|(?=[{HAN}0-9]))")
 TABLE_CELL_SEP = " | "  # how readers join table cells into one line per row
 _TERMINAL = "。！？；：!?;:…」』”"
 _CJK = re.compile(rf"[{HAN}，。、；：？！“”《》（）〔〕【】]")
@@ -56,6 +62,13 @@ class Normalized:
         if end <= start:
             return (self.offsets[start], self.offsets[start])
         return (self.offsets[start], self.offsets[end - 1] + 1)
+
+
+def identity_map(n: int) -> array:
+    """array("l", range(n)), built in C (the Python loop cost as much as a normalisation step)."""
+    out = array("l")
+    out.frombytes(numpy.arange(n, dtype=f"i{out.itemsize}").tobytes())
+    return out
 
 
 # --- offset-mapped substitution --------------------------------------------------------
@@ -216,15 +229,23 @@ def rejoin_lines(text: str, mapping: array) -> tuple[str, array, int]:
     return _sub(re.compile("\n"), repl, text, mapping)
 
 
+def fold_width(text: str) -> str:
+    """Full-width digits, Latin letters and ％ to ASCII (same length: offsets unchanged).
+
+    Only the runs that need it are translated: ``str.translate`` with a dict walks every
+    character of the document through a Python mapping."""
+    return _FULLWIDTH.sub(lambda m: m.group().translate(_WIDTH), text)
+
+
 # --- the whole step ----------------------------------------------------------------------
 
 def normalize(source: str, warnings: tuple[str, ...] = ()) -> Normalized:
     """Normalise decoded ``source`` text (see module docstring)."""
-    mapping = array("l", range(len(source) + 1))
+    mapping = identity_map(len(source) + 1)
     text = source
     text, mapping, _ = _sub(_NEWLINES, "\n", text, mapping)
     text, mapping, glosses = _sub(_PINYIN, "", text, mapping)
-    text = text.translate(_WIDTH)
+    text = fold_width(text)
     text, mapping, _ = _sub(_SPACES, " ", text, mapping)
     text, converted = to_simplified(text)
     text, mapping, _ = _sub(_EDGE_SPACES, "\n", text, mapping)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import CORPUS
-from pipeline.normalize import normalize, to_simplified
+from pipeline.normalize import fold_width, identity_map, normalize, to_simplified
 
 SEED_TRAD = CORPUS / "003_1a0f7cd30ebc3691.txt"
 SIMPLIFIED_SEEDS = sorted(p for p in CORPUS.glob("*.txt") if p != SEED_TRAD)
@@ -102,6 +102,24 @@ def test_suspect_characters_counted():
     n = normalize("全村总?94户587人，其中\ufffd\ufffd人口")
     assert n.normalization.suspect_chars == 3
     assert any("suspect" in w for w in n.normalization.warnings)
+
+
+@pytest.mark.parametrize("source, count", [
+    ("?中", 1), ("中?", 1), ("中?中", 1), ("12?5", 1), ("a?b", 0), ("? ?", 0),
+    ("\ue000\uf8ff", 2), ("??", 0), ("中??", 1),
+])
+def test_suspect_question_marks_need_a_han_or_digit_neighbour(source, count):
+    assert normalize(source).normalization.suspect_chars == count
+
+
+def test_width_folding_touches_only_fullwidth_alphanumerics_and_percent():
+    assert fold_width("ＧＤＰ增长６．５％，（一）：ａｂ") == "GDP增长6．5%，（一）：ab"
+    assert fold_width("没有全角字母") == "没有全角字母"
+
+
+def test_identity_map_matches_range():
+    for n in (0, 1, 7, 100_000):
+        assert list(identity_map(n)) == list(range(n))
 
 
 @settings(max_examples=150, deadline=None)

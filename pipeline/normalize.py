@@ -42,7 +42,7 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
           0xFF05: ord("%")}
-_FULLWIDTH = re.compile("[\uff05\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+_FULLWIDTH = re.compile("[" + "".join(map(chr, sorted(_WIDTH))) + "]+")  # the characters _WIDTH folds
 # U+FFFD, private use, or ? with a Han character or digit on either side (tested behind
 # and ahead of the ?: a pattern that opens with a character class scans fast).
 _SUSPECT = re.compile(rf"[\ufffd\ue000-\uf8ff]|\?(?:(?<=[{HAN}0-9]\?)|(?=[{HAN}0-9]))")

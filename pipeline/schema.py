@@ -6,7 +6,7 @@ with ``span`` only; ``assemble`` fills ``source_span`` and ``page``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any, Callable, Optional, Union, get_args, get_origin, get_type_hints
 
@@ -200,7 +200,7 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int)):  # most values: tested first
         return value
     if isinstance(value, float):
-        return int(value) if value.is_integer() else value
+        return _number(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if is_dataclass(value):

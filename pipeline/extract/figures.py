@@ -33,7 +33,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
 _MULTS = frozenset("十百千万亿")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_WORD = re.compile(r"[\u3400-\u9fff]*")
+_CJK_WORD = re.compile(_CJK.pattern + "*")
 _OPENERS = frozenset("“‘「《〈（(【")
 
 

@@ -661,7 +661,7 @@ def _anchored_starts(text: str, g: _Grammar):
             tried = ai
 
 
-def _scan(text: str, reference_year: Optional[int], starts) -> list[DateWindow]:
+def _scan(text: str, reference_year: Optional[int], starts, reference_date: Optional[date] = None) -> list[DateWindow]:
     g = grammar()
     roc_doc = _is_roc_doc(text, g)
     match = g.top.match
@@ -680,13 +680,13 @@ def _scan(text: str, reference_year: Optional[int], starts) -> list[DateWindow]:
     return out
 
 
-def extract_text(text: str, reference_year: Optional[int]) -> list[DateWindow]:
+def extract_text(text: str, reference_year: Optional[int], reference_date: Optional[date] = None) -> list[DateWindow]:
     """Date windows of ``text`` (the Doc-free core, used by tests and the benchmark).
 
     A candidate that is not a window (a bare year, 2月30日) does not hide a later one
     starting inside it: the scan moves on by one position, not past the candidate.
     """
-    return _scan(text, reference_year, _anchored_starts)
+    return _scan(text, reference_year, _anchored_starts, reference_date)
 
 
 def extract(doc, ctx) -> list[DateWindow]:

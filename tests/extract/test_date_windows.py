@@ -43,7 +43,8 @@ def _check_items(text, items):
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     text = case["text"]
-    items = extract_text(text, case["ref"])
+    ref_date = date.fromisoformat(case["ref_date"]) if case.get("ref_date") else None
+    items = extract_text(text, case["ref"], ref_date)
     _check_items(text, items)
     got = [{"text": w.text, "kind": w.kind, "start": w.start, "end": w.end,
             "year_inferred": w.year_inferred, **({"rule": w.rule} if w.kind == "recurring" else {})}

@@ -30,6 +30,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from bisect import bisect_right
 from functools import cache
 from typing import Optional
 
@@ -71,24 +72,60 @@ def _with_blockers(words, blockers: dict) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
+def _words(words, before: dict, after: dict) -> str:
+    """Alternation of ``words``, longest first; a word in ``before`` must not follow those
+    characters, a word in ``after`` must not be followed by those words."""
+    parts = []
+    for w in sorted(set(words), key=lambda s: (-len(s), s)):
+        p = re.escape(w)
+        if before.get(w):
+            p = f"(?<![{re.escape(before[w])}])" + p
+        if after.get(w):
+            p += "(?!" + "|".join(re.escape(b) for b in after[w]) + ")"
+        parts.append(p)
+    return "(?:" + "|".join(parts) + ")"
+
+
 @dataclass(frozen=True)
 class _Grammar:
     top: re.Pattern
     token: re.Pattern
     xun: dict
     year_parts: dict
+    year_part_ends: dict
+    leading_parts: dict
     relative: dict
+    relative_ranges: dict
+    relative_months: dict
+    relative_weeks: dict
+    relative_days: dict
+    centuries: dict
     fixed_holidays: dict
-    lunar_holidays: dict  # alias -> {year: (month, day)}
+    lunar_holidays: dict  # alias -> (lunar month, lunar day; 0 = last day)
+    solar_terms: dict  # alias -> term name
+    solar_need_year: frozenset
+    yearless_holidays: frozenset
+    holiday_followers: tuple
+    lunar_month_names: dict
     plans: dict
     day_periods: dict
     weekdays: dict
     words: dict
     recurring: dict
+    range_closers: frozenset
+    bare_month_followers: str
+    to_prefix: dict  # prefix -> characters it may follow (到: 力争到2025年)
     roc_markers: tuple
     roc_offset: int
+    two_digit_slack: int
     anchor: re.Pattern  # characters every window contains (see extract_text)
     start_chars: frozenset  # characters a window can start with (besides digits)
+
+
+_LUNAR_MONTH = "十[一二]|[正一二三四五六七八九十冬腊]"
+_LUNAR_DAY = "初[一二三四五六七八九十]|二十[一二三四五六七八九]?|三十|廿[一二三四五六七八九]|十[一二三四五六七八九]|[二三]十|十"
+_CENTURY_NUM = r"\d{2}|二十一|二十|十九|十八"
+_DECADE_NUM = "[1-9]0|[一二三四五六七八九]十"
 
 
 @cache
@@ -98,20 +135,21 @@ def grammar() -> _Grammar:
     rec = t["recurring"]
     part_blockers = t["part_blockers"]
     suffix_blockers = t["suffix_blockers"]
+    lun = t["lunar"]
+    st = t["solar_terms"]
 
-    # Lunar holiday dates per year.
-    lunar: dict[str, dict[int, tuple[int, int]]] = {}
-    for no, entry in enumerate(rules.lexicon("date_windows_lunar_holidays.txt"), 1):
+    lunar_holidays = {}
+    for alias, md in t["lunar_holidays"].items():
         try:
-            name, iso = entry.split()
-            d = date.fromisoformat(iso)
+            mo, d = (int(x) for x in md.split("-"))
         except ValueError:
-            raise rules.RulesError(f"date_windows_lunar_holidays.txt: bad entry {entry!r}") from None
-        lunar.setdefault(name, {})[d.year] = (d.month, d.day)
-    for alias, name in t["lunar_holidays"].items():
-        if name not in lunar:
-            raise rules.RulesError(f"{_RULES}:lunar_holidays: {alias!r} -> {name!r} has no dates")
-    lunar_by_alias = {alias: lunar[name] for alias, name in t["lunar_holidays"].items()}
+            raise rules.RulesError(f"{_RULES}:lunar_holidays: bad lunar date {md!r} for {alias!r}") from None
+        lunar_holidays[alias] = (mo, d)
+    solar = {name: name for name in st["terms"]}
+    for alias, name in st["aliases"].items():
+        if name not in solar:
+            raise rules.RulesError(f"{_RULES}:solar_terms: alias {alias!r} -> unknown term {name!r}")
+        solar[alias] = name
 
     conn = "(?:" + _alt(w["connectors"], "connectors") + "|" + _alt(w["connectors_before_digit"], "connectors_before_digit") + r"(?=\d))"
     month_suf = _alt(w["month_suffixes"], "month_suffixes")
@@ -120,33 +158,66 @@ def grammar() -> _Grammar:
     xun = _with_blockers(t["xun"], part_blockers)
     single_parts = [k for k in t["year_parts"] if len(k) == 1]
     yp_words = ["年" + k for k in single_parts] + [k for k in t["year_parts"] if len(k) > 1]
-    yp = _with_blockers(yp_words, {"年" + k: v for k, v in part_blockers.items()})
-    holidays = _alt(list(t["fixed_holidays"]) + list(t["lunar_holidays"]), "holidays")
-    rel = _alt(t["relative_years"], "relative_years")
+    yp = _with_blockers(yp_words, {**{"年" + k: v for k, v in part_blockers.items()}, **part_blockers})
+    yp_end = _with_blockers(t["year_part_ends"], part_blockers)
+    lead_units = _alt(t["leading_parts"], "leading_parts")
+    hol_words = list(t["fixed_holidays"]) + list(t["lunar_holidays"]) + list(solar)
+    holidays = _words(hol_words, t["holiday_not_after"], t["holiday_blockers"])
+    rel = _words(t["relative_years"], t["relative_year_not_after"], {})
+    relr = _alt(t["relative_year_ranges"], "relative_year_ranges")
+    rmon = _alt(t["relative_months"], "relative_months")
+    rweek = _alt(t["relative_weeks"], "relative_weeks")
+    rday = _alt(t["relative_days"], "relative_days")
     roc = _alt(w["roc_prefixes"], "roc_prefixes")
     periods = _alt(t["day_periods"], "day_periods")
+    cents = _alt(t["centuries"], "centuries")
+    wd_chars = "".join(t["weekdays"])
+    wd_block = _alt(rec["weekday_blockers"], "weekday_blockers")
+    wd_note = rf"[(（](?:{_alt(w['weekday_notes'], 'weekday_notes')})[{wd_chars}][)）]"
+    lun_pre = _alt(lun["prefixes"], "lunar:prefixes")
+    leap = re.escape(lun["leap"])
+    lun_names = "".join(lun["month_names"])
     time = (rf"(?:{periods})?(?:(?:\d{{1,2}})[:：]\d{{2}}|(?:{_HOUR_NUM}){hour_suf}"
             rf"(?:(?:{_MIN_NUM})分|半)?)")
     time_named = (rf"(?P<t_p>{periods})?(?:(?P<t_h>\d{{1,2}})[:：](?P<t_m>\d{{2}})|(?P<t_h2>{_HOUR_NUM}){hour_suf}"
                   rf"(?:(?P<t_m2>{_MIN_NUM})分|(?P<t_half>半))?)")
-    numdate = r"(?:19|20)\d\d([-./])\d{1,2}\1\d{1,2}(?!\d)"
-    numdate_named = r"(?P<nd_y>(?:19|20)\d\d)(?P<nd_s>[-./])(?P<nd_m>\d{1,2})(?P=nd_s)(?P<nd_d>\d{1,2})(?!\d)"
+    numdate = r"(?:19|20)\d\d([-./])\d{1,2}\1\d{1,2}(?![\d.])"
+    numdate_named = r"(?P<nd_y>(?:19|20)\d\d)(?P<nd_s>[-./])(?P<nd_m>\d{1,2})(?P=nd_s)(?P<nd_d>\d{1,2})(?![\d.])"
     month_block = "(?!龄)"
+    cn_fold = "".join(t["numeral_folds"])
+    decade = (rf"(?:(?P<dc_cw>{cents})|(?P<dc_cn>{_CENTURY_NUM})世纪)?"
+              rf"(?:(?P<dc_a>{_DECADE_NUM})|(?P<dc_b1>[一二三四五六七八九])(?P<dc_b2>[一二三四五六七八九])十|(?P<dc_y>(?:19|20)\d0))年代"
+              rf"|(?:(?P<dc_cw2>{cents})|(?P<dc_cn2>{_CENTURY_NUM})世纪)(?![\d中末初{_CN_DIGIT}十])")
+    lunar = (rf"(?:(?P<lu_p>{lun_pre})(?P<lu_l1>{leap})?(?P<lu_m1>{_LUNAR_MONTH})月|(?P<lu_l2>{leap})(?P<lu_m2>{_LUNAR_MONTH})月"
+             rf"|(?P<lu_m3>[{lun_names}])月)(?:(?P<lu_d>{_LUNAR_DAY})(?:日)?)?")
 
     comps = [
         ("nd", numdate_named, numdate.replace("([-./])", "(?:[-./])").replace(r"\1", "[-./]")),
+        ("dec", decade, None),
         ("roc", rf"(?P<roc_p>{roc})(?P<roc_y>\d{{1,3}}|[{_CN_DIGIT}十百]{{1,5}})年", rf"{roc}(?:\d{{1,3}}|[{_CN_DIGIT}十百]{{1,5}})年"),
-        ("y", rf"(?P<y_v>{_AR_YEAR}|{_CN_YEAR}|{_SHORT_YEAR})年", rf"(?:{_AR_YEAR}|{_CN_YEAR}|{_SHORT_YEAR})年"),
+        ("lu", lunar, None),
+        ("y", rf"(?P<y_v>{_AR_YEAR}|[{_CN_DIGIT}{cn_fold}]{{4}}|{_SHORT_YEAR})年", rf"(?:{_AR_YEAR}|[{_CN_DIGIT}{cn_fold}]{{4}}|{_SHORT_YEAR})年"),
+        ("relr", rf"(?P<relr_v>{relr})", relr),
         ("rel", rf"(?P<rel_v>{rel})", rel),
-        ("m", rf"(?P<m_v>{_MONTH_NUM}){month_suf}{month_block}", rf"(?:{_MONTH_NUM}){month_suf}{month_block}"),
-        ("d", rf"(?P<d_v>{_DAY_NUM}){day_suf}", rf"(?:{_DAY_NUM}){day_suf}"),
+        ("rm", rf"(?P<rm_v>{rmon})", rmon),
+        ("rw", rf"(?P<rw_v>{rweek})(?:(?P<rw_d>[{wd_chars}])(?!{wd_block}))?", None),
+        ("rd", rf"(?P<rd_v>{rday})", rday),
+        ("ypn", rf"前(?P<ypn_n>\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})(?P<ypn_u>{lead_units})", None),
+        ("m", rf"(?P<m_v>{_MONTH_NUM}|[{cn_fold}]{{1,2}}){month_suf}{month_block}", None),
+        ("d", rf"(?P<d_v>{_DAY_NUM}|[{cn_fold}{_CN_DIGIT}十]{{1,3}}){day_suf}", None),
+        ("wdn", wd_note, None),
         ("t", time_named, time),
-        ("yp", rf"(?P<yp_v>{yp})", yp),
+        ("tp", rf"(?P<tp_v>{periods})(?![\d{_CN_DIGIT}十])", None),
+        ("yp", rf"(?P<yp_v>{yp})(?:(?<=[度年])(?P<yp_e>{yp_end}))?", None),
         ("xun", rf"(?P<xun_v>{xun})", xun),
-        ("hol", rf"(?P<hol_v>{holidays})", holidays),
+        ("hol", rf"(?P<hol_v>{holidays})", None),
         ("n", rf"(?P<n_v>{_BARE_NUM})(?={conn})", rf"(?:{_BARE_NUM})(?={conn})"),
     ]
-    comp_plain = "(?:" + "|".join(p for _k, _n, p in comps) + ")"
+
+    def plain(named: str) -> str:
+        return re.sub(r"\(\?P<[a-z_0-9]+>", "(?:", re.sub(r"\(\?P=nd_s\)", "[-./]", named))
+
+    comp_plain = "(?:" + "|".join(p if p is not None else plain(n) for _k, n, p in comps) + ")"
     token = re.compile("|".join(f"(?P<{k}>{n})" for k, n, _p in comps) + f"|(?P<conn>{conn})")
 
     deadline_suf = _with_blockers(w["deadline_suffixes"], suffix_blockers)
@@ -167,7 +238,7 @@ def grammar() -> _Grammar:
             rf"(?:(?P<ps>{_alt(w['plan_suffixes'], 'plan_suffixes')})|(?P<psince>{since_suf}))?)")
 
     # Recurring: 每 + unit + details.
-    wd = "[" + "".join(t["weekdays"]) + "]" + "(?!" + _alt(rec["weekday_blockers"], "weekday_blockers") + ")"
+    wd = "[" + wd_chars + "]" + "(?!" + wd_block + ")"
     wd_sep = _alt(rec["weekday_separators"], "weekday_separators")
     wd_rng = _alt(rec["weekday_range"], "weekday_range")
     weekly_units = _alt(rec["weekly"], "weekly")
@@ -184,30 +255,48 @@ def grammar() -> _Grammar:
     top = re.compile(f"{plan}|{recur}|{chain}")
 
     # Anchors and start characters for the fast scan (derived from the same words).
-    anchors = {"年", *(x[0] for x in w["month_suffixes"]), *(x[0] for x in w["day_suffixes"]),
+    anchors = {"年", "代", "纪", *(x[0] for x in w["month_suffixes"]), *(x[0] for x in w["day_suffixes"]),
                *(p[-1] for p in t["plan_periods"]), *(x[0] for x in rec["prefixes"])}
-    for word in yp_words:
+    for word in [*yp_words, *hol_words, *t["relative_weeks"], *t["relative_days"], *t["relative_months"],
+                 *t["relative_year_ranges"], *t["relative_years"], *t["leading_parts"]]:
         if not anchors & set(word):
             anchors.add(word[-1])
     anchor = re.compile("[" + re.escape("".join(sorted(anchors))) + "]|" + numdate.split("([-./])")[0] + "[-./]")
     firsts = [*t["relative_years"], *w["deadline_prefixes"], *w["roc_prefixes"], *yp_words,
-              *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *t["fixed_holidays"],
-              *t["lunar_holidays"], *t["day_periods"]]
-    start_chars = frozenset(_CN_DIGIT + "十百两元" + "".join(x[0] for x in firsts))
+              *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *hol_words,
+              *t["day_periods"], *t["relative_year_ranges"], *t["relative_months"], *t["relative_weeks"],
+              *t["relative_days"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
+    start_chars = frozenset(_CN_DIGIT + "十百两元" + cn_fold + "".join(x[0] for x in firsts))
     return _Grammar(
         top=top, token=token,
         xun={k: tuple(v) for k, v in t["xun"].items()},
         year_parts={k: tuple(v) for k, v in t["year_parts"].items()},
+        year_part_ends=dict(t["year_part_ends"]),
+        leading_parts=dict(t["leading_parts"]),
         relative=dict(t["relative_years"]),
+        relative_ranges={k: tuple(v) for k, v in t["relative_year_ranges"].items()},
+        relative_months=dict(t["relative_months"]),
+        relative_weeks=dict(t["relative_weeks"]),
+        relative_days=dict(t["relative_days"]),
+        centuries=dict(t["centuries"]),
         fixed_holidays={k: tuple(int(x) for x in v.split("-")) for k, v in t["fixed_holidays"].items()},
-        lunar_holidays=lunar_by_alias,
+        lunar_holidays=lunar_holidays,
+        solar_terms=solar,
+        solar_need_year=frozenset(st["need_year"]),
+        yearless_holidays=frozenset(t["holidays_yearless"]["names"]),
+        holiday_followers=tuple(t["holidays_yearless"]["followers"]),
+        lunar_month_names=dict(lun["month_names"]),
         plans={k: tuple(v) for k, v in t["plan_periods"].items()},
         day_periods=dict(t["day_periods"]),
         weekdays=dict(t["weekdays"]),
         words=w,
         recurring=rec,
+        range_closers=frozenset(w["range_closers"]),
+        bare_month_followers=t["context"]["bare_month_followers"],
+        to_prefix={"到": t["scope"]["to_prefix_after"]},
         roc_markers=tuple(w["roc_markers"]),
         roc_offset=int(w["roc_offset"]),
+        two_digit_slack=int(w["two_digit_year_slack"]),
         anchor=anchor,
         start_chars=start_chars,
     )
@@ -218,21 +307,44 @@ def grammar() -> _Grammar:
 @dataclass
 class _Side:
     year: Optional[int] = None
-    year_kind: Optional[str] = None  # explicit | roc | short | rel | next | inherited | ref
+    year_kind: Optional[str] = None  # explicit | roc | short | two | rel | next
     rel: Optional[int] = None
     month: Optional[int] = None
     day: Optional[int] = None
     xun: Optional[tuple] = None  # (first day, last day or 0)
     ypart: Optional[tuple] = None  # (first month, last month)
     holiday: Optional[str] = None
+    holiday_yearless_ok: bool = True  # False: a short name that needs a follower (国庆期间)
+    lunar: Optional[tuple] = None  # (leap, month, day or None)
+    decade: Optional[tuple] = None  # (century or None, century offset or None, first, last, full)
+    relr: Optional[tuple] = None  # 今明两年: (first offset, last offset)
+    rmonth: Optional[int] = None  # 本月/上个月/下个月
+    rweek: Optional[tuple] = None  # (week offset, weekday index or None)
+    rday: Optional[int] = None  # 明天/昨天
+    bare_day: bool = False  # 9日上午: the reference date's month
     time: Optional[tuple] = None  # (hour, minute)
+    period: Optional[str] = None  # 上午/下午 of the time
     bare: Optional[int] = None  # a bare number taking the other side's unit
     first: Optional[str] = None  # type of the first token
     tokens: list = field(default_factory=list)
 
     @property
     def has_date(self) -> bool:
-        return any(v is not None for v in (self.month, self.day, self.xun, self.ypart, self.holiday))
+        return any(v is not None for v in (self.month, self.day, self.xun, self.ypart, self.holiday, self.lunar,
+                                           self.decade, self.relr, self.rmonth, self.rweek, self.rday))
+
+    @property
+    def relative_day(self) -> bool:
+        """Resolved against the reference date, not a year."""
+        return self.rmonth is not None or self.rweek is not None or self.rday is not None or self.bare_day
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """What a year-less or relative expression resolves against."""
+    year: Optional[int]  # the year in force where the expression stands (section 4)
+    doc_year: Optional[int]  # reference_year: 今年, 去年, 明年 count from it
+    day: Optional[date]  # the reference date: 本月25日, 下周三, 明天
 
 
 def _hour(m: re.Match, g: _Grammar) -> Optional[tuple]:
@@ -255,34 +367,42 @@ def _hour(m: re.Match, g: _Grammar) -> Optional[tuple]:
     return h, mi
 
 
-def _month_num(s: str) -> Optional[int]:
-    return 1 if s == "元" else parse_digits(s)
+def _num(s: str, g: _Grammar) -> Optional[int]:
+    if s == "元":
+        return 1
+    return _fold_numeral(s, _full_dates_grammar().fold)
+
+
+_ORDER = {"y": 0, "rel": 0, "roc": 0, "relr": 0, "dec": 0, "nd": 2, "m": 1, "yp": 1, "ypn": 1, "hol": 1, "lu": 1,
+          "rm": 1, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
+_YEARS = ("y", "rel", "roc")
 
 
 def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]:
     """Components -> a _Side, or None when they are not in calendar order."""
     s = _Side(tokens=tokens)
-    order = {"y": 0, "rel": 0, "roc": 0, "nd": 2, "m": 1, "yp": 1, "hol": 1, "d": 2, "xun": 2, "t": 3, "n": 9}
     last = -1
     prev = None
     for m in tokens:
         k = m.lastgroup
         if s.bare is not None:  # nothing follows a bare number
             return None
-        lvl = order[k]
+        lvl = _ORDER[k]
         if k != "n" and lvl <= last:
             return None
         if s.first is None:
             s.first = k
         if k == "y":
             raw = m.group("y_v")
-            v = parse_digits(raw)
+            v = _num(raw, g)
             if v is None:
                 return None
             if len(raw) == 4 and 1900 <= v <= 2100:
                 s.year, s.year_kind = v, "explicit"
             elif roc_doc and 1 <= v <= 200:
                 s.year, s.year_kind = v + g.roc_offset, "short"  # needs a month: checked below
+            elif len(raw) == 2 and raw.isdigit():
+                s.year, s.year_kind = v, "two"  # 98年4月: needs a month too
             else:
                 return None
         elif k == "roc":
@@ -296,73 +416,264 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
                 s.year_kind = "next"
             else:
                 s.year_kind, s.rel = "rel", int(r)
+        elif k == "relr":
+            s.relr = g.relative_ranges[m.group("relr_v")]
+        elif k == "dec":
+            if prev is not None:
+                return None
+            s.decade = _decade_spec(m)
+            if s.decade is None:
+                return None
         elif k == "nd":
             if prev is not None:
                 return None
             y, mo, d = int(m.group("nd_y")), int(m.group("nd_m")), int(m.group("nd_d"))
             s.year, s.year_kind, s.month, s.day = y, "explicit", mo, d
+        elif k == "lu":
+            if prev not in (None, *_YEARS):
+                return None
+            mo_raw = m.group("lu_m1") or m.group("lu_m2") or m.group("lu_m3")
+            mo = g.lunar_month_names.get(mo_raw) or parse_digits(mo_raw)
+            day = None
+            if m.group("lu_d"):
+                dr = m.group("lu_d")
+                day = parse_digits(dr[1:]) if dr.startswith("初") else _num(dr, g)
+                if day is None:
+                    return None
+            s.lunar = (bool(m.group("lu_l1") or m.group("lu_l2")), mo, day)
+        elif k == "rm":
+            if prev is not None:
+                return None
+            s.rmonth = int(g.relative_months[m.group("rm_v")])
+        elif k == "rw":
+            if prev is not None:
+                return None
+            wd = m.group("rw_d")
+            s.rweek = (int(g.relative_weeks[m.group("rw_v")]),
+                       _WEEKDAYS.index(g.weekdays[wd]) if wd else None)
+        elif k == "rd":
+            if prev is not None:
+                return None
+            s.rday = int(g.relative_days[m.group("rd_v")])
+        elif k == "ypn":
+            if prev not in (None, *_YEARS):
+                return None
+            n = _num(m.group("ypn_n").replace("两", "二"), g)
+            if n is None:
+                return None
+            months = n * int(g.leading_parts[m.group("ypn_u")])
+            if not 1 <= months <= 12:
+                return None
+            s.ypart = (1, months)
         elif k == "m":
-            s.month = _month_num(m.group("m_v"))
+            if prev not in (None, *_YEARS):
+                return None
+            s.month = _num(m.group("m_v"), g)
             if s.month is None:
                 return None
         elif k == "d":
-            if prev not in (None, "m"):
+            if prev not in (None, "m", "rm"):
                 return None
-            s.day = parse_digits(m.group("d_v"))
+            s.day = _num(m.group("d_v"), g)
             if s.day is None:
+                return None
+            if prev is None:
+                s.bare_day = True
+        elif k == "wdn":
+            if prev != "d":
                 return None
         elif k == "xun":
             v = m.group("xun_v")
-            if prev in ("y", "rel", "roc"):
+            if prev in _YEARS:
                 if v not in g.year_parts:
                     return None
                 s.ypart = g.year_parts[v]
-            elif prev in (None, "m"):
+            elif prev in (None, "m", "rm"):
                 s.xun = g.xun[v]
             else:
                 return None
         elif k == "yp":
+            if prev not in (None, *_YEARS):
+                return None
             v = m.group("yp_v")
             s.ypart = g.year_parts[v[1:]] if v[1:] in g.year_parts and v[0] == "年" and len(v) == 2 else g.year_parts[v]
+            e = m.group("yp_e")
+            if e:
+                a, b = s.ypart
+                s.ypart = (a, a) if g.year_part_ends[e] == "first" else (b, b)
         elif k == "hol":
-            if prev not in ("y", "rel", "roc"):
+            if prev not in (None, *_YEARS):
                 return None
-            s.holiday = m.group("hol_v")
-        elif k == "t":
-            if prev not in (None, "d", "nd"):
+            h = m.group("hol_v")
+            if prev is None:
+                if g.solar_terms.get(h) in g.solar_need_year:
+                    return None
+                s.holiday_yearless_ok = h in g.yearless_holidays
+            s.holiday = h
+        elif k in ("t", "tp"):
+            if prev not in (None, "d", "nd", "wdn", "rd", "rw"):
                 return None
-            s.time = _hour(m, g)
-            if s.time is None:
-                return None
+            if k == "t":
+                s.time = _hour(m, g)
+                if s.time is None:
+                    return None
+                s.period = m.group("t_p")
+            else:
+                s.period = m.group("tp_v")
         elif k == "n":
-            if prev not in (None, "y", "rel", "roc", "m"):
+            if prev not in (None, *_YEARS, "m"):
                 return None
             s.bare = parse_digits(m.group("n_v"))
             if s.bare is None:
                 return None
         last = lvl
         prev = k
-    if s.year_kind == "short" and s.month is None:
+    if s.year_kind in ("short", "two") and s.month is None:
+        return None
+    if s.rweek is not None and s.rweek[1] is None and s.time is not None:
         return None
     return s
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _decade_spec(m: re.Match) -> Optional[tuple]:
+    """(century number or None, century offset word or None, first year digits, last, full year)."""
+    cw = m.group("dc_cw") or m.group("dc_cw2")
+    cn = m.group("dc_cn") or m.group("dc_cn2")
+    g = grammar()
+    century = parse_digits(cn) if cn else None
+    offset = g.centuries[cw] if cw else None
+    if m.group("dc_y"):
+        y = int(m.group("dc_y"))
+        return (None, None, y, y + 9, True)
+    if m.group("dc_a"):
+        v = parse_digits(m.group("dc_a"))
+        return (century, offset, v, v + 9, False)
+    if m.group("dc_b1"):
+        a, b = parse_digits(m.group("dc_b1")) * 10, parse_digits(m.group("dc_b2")) * 10
+        if b <= a:
+            return None
+        return (century, offset, a, b + 9, False)
+    return (century, offset, None, None, False)  # a whole century
+
+
+def _decade_years(spec: tuple, ref_year: Optional[int], century_hint: Optional[int] = None) -> Optional[tuple[int, int]]:
+    century, offset, a, b, full = spec
+    if full:
+        return a, b
+    if century is None and offset is not None:
+        base = ref_year if ref_year is not None else 2001
+        century = (base - 1) // 100 + 1 + offset
+    if century is None:
+        century = century_hint
+    if a is None:  # 21世纪 = 2001..2100
+        if century is None or not 1 <= century <= 30:
+            return None
+        return (century - 1) * 100 + 1, century * 100
+    if century is None:  # 80年代: the latest such decade that has begun
+        now = ref_year if ref_year is not None else 2001
+        start = 2000 + a if 2000 + a <= now else 1900 + a
+        return start, start + (b - a)
+    if not 1 <= century <= 30:
+        return None
+    return (century - 1) * 100 + a, (century - 1) * 100 + b
 
 
 def _last_day(y: int, m: int) -> int:
     return calendar.monthrange(y, m)[1]
 
 
-def _interval(s: _Side, y: int, g: _Grammar) -> Optional[tuple[str, str]]:
+def _lunar_interval(y: int, leap: bool, mo: int, day: Optional[int]) -> Optional[tuple[date, date]]:
+    """Gregorian bounds of lunar month ``mo`` (day ``day``) of lunar year ``y`` (lunar-python)."""
+    from lunar_python import Lunar, LunarYear
+    if not (1 <= mo <= 12 and 1900 <= y <= 2100):
+        return None
+    ly = LunarYear.fromYear(y)
+    if leap and ly.getLeapMonth() != mo:
+        return None
+    month = ly.getMonth(-mo if leap else mo)
+    if month is None:
+        return None
+    n = month.getDayCount()
+    if day == 0:
+        day = n
+    if day is not None and not 1 <= day <= n:
+        return None
+    first = Lunar.fromYmd(y, -mo if leap else mo, day or 1).getSolar()
+    a = date(first.getYear(), first.getMonth(), first.getDay())
+    if day is not None:
+        return a, a
+    return a, date.fromordinal(a.toordinal() + n - 1)
+
+
+@cache
+def _solar_term(y: int, name: str) -> Optional[date]:
+    """The Gregorian date of solar term ``name`` in year ``y`` (lunar-python)."""
+    from lunar_python import Lunar
+    if not 1900 <= y <= 2100:
+        return None
+    for ly in (y, y + 1):
+        for k, v in Lunar.fromYmd(ly, 1, 1).getJieQiTable().items():
+            if k == name and v.getYear() == y:
+                return date(v.getYear(), v.getMonth(), v.getDay())
+    return None
+
+
+def _holiday(h: str, y: int, g: _Grammar) -> Optional[date]:
+    if h in g.fixed_holidays:
+        mo, d = g.fixed_holidays[h]
+        return date(y, mo, d)
+    if h in g.lunar_holidays:
+        mo, d = g.lunar_holidays[h]
+        iv = _lunar_interval(y, False, mo, d)
+        return iv[0] if iv else None
+    return _solar_term(y, g.solar_terms[h])
+
+
+def _relative_days(s: _Side, today: date) -> Optional[tuple[date, date]]:
+    if s.rday is not None:
+        d = date.fromordinal(today.toordinal() + s.rday)
+        return d, d
+    if s.rweek is not None:
+        off, wd = s.rweek
+        monday = today.toordinal() - today.weekday() + 7 * off
+        if wd is None:
+            return date.fromordinal(monday), date.fromordinal(monday + 6)
+        d = date.fromordinal(monday + wd)
+        return d, d
+    if s.rmonth is not None:
+        k = today.year * 12 + today.month - 1 + s.rmonth
+        y, mo = divmod(k, 12)
+        mo += 1
+    else:  # a bare day: the reference date's month
+        y, mo = today.year, today.month
+    if s.day is not None:
+        d = date(y, mo, s.day)
+        return d, d
+    if s.xun is not None:
+        d1, d2 = s.xun
+        return date(y, mo, d1), date(y, mo, d2 or _last_day(y, mo))
+    return date(y, mo, 1), date(y, mo, _last_day(y, mo))
+
+
+def _interval(s: _Side, y: int, g: _Grammar, today: Optional[date] = None) -> Optional[tuple[str, str]]:
     """Inclusive ISO bounds of side ``s`` in year ``y``; None if not a real date."""
     try:
-        if s.holiday is not None:
-            if s.holiday in g.fixed_holidays:
-                mo, d = g.fixed_holidays[s.holiday]
-            else:
-                md = g.lunar_holidays[s.holiday].get(y)
-                if md is None:
-                    return None
-                mo, d = md
-            a = b = date(y, mo, d)
+        if s.relative_day:
+            if today is None:
+                return None
+            a, b = _relative_days(s, today)
+        elif s.holiday is not None:
+            a = b = _holiday(s.holiday, y, g)
+            if a is None:
+                return None
+        elif s.lunar is not None:
+            iv = _lunar_interval(y, *s.lunar)
+            if iv is None:
+                return None
+            a, b = iv
         elif s.ypart is not None:
             m1, m2 = s.ypart
             a, b = date(y, m1, 1), date(y, m2, _last_day(y, m2))
@@ -386,12 +697,15 @@ def _interval(s: _Side, y: int, g: _Grammar) -> Optional[tuple[str, str]]:
     return sa, sb
 
 
-def _resolve_year(s: _Side, ref: Optional[int], start_year: Optional[int]) -> Optional[tuple[int, bool]]:
+def _resolve_year(s: _Side, ref: _Ref, start_year: Optional[int], g: _Grammar) -> Optional[tuple[int, bool]]:
     """(year, inferred) of a side that carries its own year word, or None."""
     if s.year_kind in ("explicit", "roc", "short"):
         return s.year, False
+    if s.year_kind == "two":
+        now = ref.doc_year if ref.doc_year is not None else 2000
+        return (2000 + s.year if s.year <= now % 100 + g.two_digit_slack else 1900 + s.year), False
     if s.year_kind == "rel":
-        return (ref + s.rel, True) if ref is not None else None
+        return (ref.doc_year + s.rel, True) if ref.doc_year is not None else None
     if s.year_kind == "next":
         return (start_year + 1, False) if start_year is not None else None
     return None
@@ -403,19 +717,33 @@ class _Resolved:
     end: str
     inferred: bool
     bare_year: bool  # only a year (or years): a window only in a range or open window
+    is_range: bool = False
 
 
-def _single(s: _Side, ref: Optional[int], g: _Grammar) -> Optional[_Resolved]:
-    if s.bare is not None or (s.time is not None and s.day is None):
+def _single(s: _Side, ref: _Ref, g: _Grammar) -> Optional[_Resolved]:
+    if s.bare is not None or s.first in ("t", "tp", "wdn"):
         return None
-    if s.first == "t":
+    if s.time is not None and s.day is None and s.rday is None and (s.rweek is None or s.rweek[1] is None):
         return None
-    if s.year_kind is None:
-        if ref is None or not s.has_date:
+    if s.bare_day and s.time is None and s.period is None:
+        return None  # 30日内: a bare day alone is a date only with a time of day (9日上午)
+    if s.relative_day:
+        iv = _interval(s, 0, g, ref.day)
+        return _Resolved(iv[0], iv[1], True, False) if iv else None
+    if s.decade is not None:
+        yy = _decade_years(s.decade, ref.doc_year)
+        return _Resolved(f"{yy[0]}-01-01", f"{yy[1]}-12-31", False, False) if yy else None
+    if s.relr is not None:
+        if ref.doc_year is None:
             return None
-        y, inferred = ref, True
+        a, b = s.relr
+        return _Resolved(f"{ref.doc_year + a}-01-01", f"{ref.doc_year + b}-12-31", True, False, True)
+    if s.year_kind is None:
+        if ref.year is None or not s.has_date:
+            return None
+        y, inferred = ref.year, True
     else:
-        r = _resolve_year(s, ref, None)
+        r = _resolve_year(s, ref, None, g)
         if r is None:
             return None
         y, inferred = r
@@ -429,7 +757,7 @@ def _single(s: _Side, ref: Optional[int], g: _Grammar) -> Optional[_Resolved]:
     return _Resolved(iv[0], iv[1], inferred, not s.has_date)
 
 
-def _range(left: _Side, right: _Side, ref: Optional[int], g: _Grammar) -> Optional[_Resolved]:
+def _range(left: _Side, right: _Side, ref: _Ref, g: _Grammar) -> Optional[_Resolved]:
     # A bare number on the left takes the unit of the right side's first component.
     if left.bare is not None:
         n = left.bare
@@ -443,36 +771,67 @@ def _range(left: _Side, right: _Side, ref: Optional[int], g: _Grammar) -> Option
         else:
             return None
         left.bare = None
-    if right.first == "t" and left.day is None:
-        return None
-    # The right side inherits what it omits.
-    if right.first in ("t",):
-        right.month, right.day = left.month, left.day
-    if right.first in ("d", "xun") and right.ypart is None:
-        if left.month is None:
+    if left.decade is not None or right.decade is not None:
+        if left.decade is None or right.decade is None:
             return None
-        right.month = left.month
+        ly = _decade_years(left.decade, ref.doc_year)
+        if ly is None:
+            return None
+        hint = left.decade[0] if left.decade[0] is not None else (
+            (ly[0] - 1) // 100 + 1 if left.decade[2] is not None else None)
+        ry = _decade_years(right.decade, ref.doc_year, hint if right.decade[0] is None and right.decade[1] is None else None)
+        if ry is None or ry[1] < ly[0]:
+            return None
+        return _Resolved(f"{ly[0]}-01-01", f"{ry[1]}-12-31", False, False)
+    if left.relr is not None or right.relr is not None:
+        return None
+    if right.first in ("t",) and left.day is None and left.rday is None and left.rweek is None:
+        return None
+    if left.bare_day and left.month is None and not left.relative_day:
+        return None
+    # Times of day: the right end takes the left's date, and its 下午 (3:00至5:00 → 17:00).
+    if right.first == "t":
+        right.month, right.day, right.rday, right.rweek, right.rmonth = (
+            left.month, left.day, left.rday, left.rweek, left.rmonth)
+        right.bare_day = left.bare_day
+        if right.period is None and left.period is not None and right.time and right.time[0] < 12 \
+                and int(g.day_periods[left.period]) == 12 and left.time and left.time[0] >= 12:
+            right.time = (right.time[0] + 12, right.time[1])
+    if right.first in ("d", "xun") and right.ypart is None:
+        if left.month is None and left.rmonth is None:
+            return None
+        right.month, right.rmonth = left.month, left.rmonth
+        right.bare_day = False
+    if left.relative_day or right.relative_day:
+        if ref.day is None:
+            return None
+        li = _interval(left, 0, g, ref.day) if left.relative_day else None
+        ri = _interval(right, 0, g, ref.day) if right.relative_day else None
+        if li is None or ri is None:
+            return None
+        if ri[1] < li[0]:
+            return None
+        return _Resolved(li[0], ri[1], True, False)
     # Years.
     inferred = False
     if left.year_kind in (None, "next"):
         if left.year_kind == "next":
             return None
-        if right.year_kind in ("explicit", "roc", "short"):
-            ly = right.year
+        if right.year_kind in ("explicit", "roc", "short", "two", "rel"):
+            r = _resolve_year(right, ref, None, g)
+            if r is None:
+                return None
+            ly, inferred = r
             if left.month and right.month and left.month > right.month:
                 ly -= 1
-        elif right.year_kind == "rel" and ref is not None:
-            ly, inferred = ref + right.rel, True
-            if left.month and right.month and left.month > right.month:
-                ly -= 1
-        elif ref is not None:
-            ly, inferred = ref, True
+        elif ref.year is not None:
+            ly, inferred = ref.year, True
         else:
             return None
         if not left.has_date:
             return None
     else:
-        r = _resolve_year(left, ref, None)
+        r = _resolve_year(left, ref, None, g)
         if r is None:
             return None
         ly, inferred = r
@@ -480,7 +839,7 @@ def _range(left: _Side, right: _Side, ref: Optional[int], g: _Grammar) -> Option
     if right_inherited:
         ry = ly
     else:
-        r = _resolve_year(right, ref, ly)
+        r = _resolve_year(right, ref, ly, g)
         if r is None:
             return None
         ry, inf2 = r
@@ -490,7 +849,7 @@ def _range(left: _Side, right: _Side, ref: Optional[int], g: _Grammar) -> Option
     li, ri = _interval(left, ly, g), _interval(right, ry, g)
     if li is None or ri is None:
         return None
-    if right_inherited and ri[0] < li[0] and right.month is not None and right.first != "t":
+    if right_inherited and ri[0] < li[0] and (right.month is not None or right.ypart is not None) and right.first != "t":
         ri = _interval(right, ry + 1, g)  # 11月至2月: into the next year
         if ri is None:
             return None
@@ -543,7 +902,8 @@ def _recurring_rule(m: re.Match, g: _Grammar, roc_doc: bool) -> Optional[str]:
     if toks is None:
         return None
     s = _side(toks, g, roc_doc)
-    if s is None or s.year_kind is not None or not s.has_date or s.bare is not None:
+    if s is None or s.year_kind is not None or not s.has_date or s.bare is not None or s.relative_day \
+            or s.lunar is not None or s.decade is not None or s.relr is not None:
         return None
     iv = _interval(s, 2001, g) if s.holiday is None else None
     if iv is None:
@@ -565,44 +925,74 @@ def _tokens(body: str, g: _Grammar) -> Optional[list[re.Match]]:
     return out
 
 
-def _chain(m: re.Match, ref: Optional[int], g: _Grammar, roc_doc: bool):
+def _is_han(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
+
+
+def _chain(m: re.Match, ref: _Ref, g: _Grammar, roc_doc: bool):
     """(kind, start, end, inferred, text end) of a chain match, or None."""
+    body_start = m.start("body")
     toks = _tokens(m.group("body"), g)
     if toks is None:
         return None
+    end = m.end("body")
+    suffix_ok = True
+    # Two holidays in a row (元旦春节期间) are two windows: this one ends at the first.
+    for i in range(len(toks) - 1):
+        if toks[i].lastgroup == "hol" and toks[i + 1].lastgroup == "hol":
+            toks = toks[:i + 1]
+            end = body_start + toks[-1].end()
+            suffix_ok = False
+            break
     conns = [i for i, t in enumerate(toks) if t.lastgroup == "conn"]
     if len(conns) > 1:
         return None
+    sides = []
     if conns:
         i = conns[0]
         left, right = _side(toks[:i], g, roc_doc), _side(toks[i + 1:], g, roc_doc)
         if left is None or right is None or not toks[:i] or not toks[i + 1:]:
             return None
+        sides = [left, right]
         r = _range(left, right, ref, g)
         is_range = True
     else:
         s = _side(toks, g, roc_doc)
         if s is None:
             return None
+        sides = [s]
         r = _single(s, ref, g)
         is_range = False
     if r is None:
         return None
-    end = m.end("body")
-    nxt = m.string[end:end + 1]
-    if not (m.group("dl") or m.group("since") or m.group("since_rel")) and nxt and nxt in _NUMERAL_AFTER:
+    text = m.string
+    nxt = text[end:end + 1]
+    dl, since, since_rel = (m.group("dl"), m.group("since"), m.group("since_rel")) if suffix_ok else (None, None, None)
+    if not (dl or since or since_rel) and nxt and nxt in _NUMERAL_AFTER:
         return None  # 一月一调度, 2020年6月3…: a numeral goes on, so this is no date
+    for s in sides:
+        if s.holiday is not None and not s.holiday_yearless_ok:
+            if not any(text.startswith(f, body_start + s.tokens[-1].end()) for f in g.holiday_followers):
+                return None  # 国庆 alone: only 国庆期间, 2021年国庆
+    if not conns and len(toks) == 1 and toks[0].lastgroup == "m" and not toks[0].group("m_v").isdigit():
+        if not (dl or since) and nxt and _is_han(nxt) and nxt not in g.bare_month_followers:
+            return None  # 十月稻田, 五月花: a name, not a month
     rel_only = not conns and toks[0].lastgroup == "rel" and len(toks) == 1
-    if m.group("pre"):
-        return "deadline", None, r.end, r.inferred, (m.end("dl") if m.group("dl") else end)
-    if is_range:
+    pre = m.group("pre")
+    if pre and pre in g.to_prefix and m.start() > 0:
+        c = text[m.start() - 1]
+        if _is_han(c) and c not in g.to_prefix[pre]:
+            return None  # 达到2020年标准: no deadline
+    if pre:
+        return "deadline", None, r.end, r.inferred, (m.end("dl") if dl else end)
+    if is_range or r.is_range:
+        if dl in g.range_closers and is_range:
+            return "range", r.start, r.end, r.inferred, m.end("dl")
         return "range", r.start, r.end, r.inferred, end
-    if m.group("dl"):
-        if r.bare_year:
-            return None
+    if dl:
         return "deadline", None, r.end, r.inferred, m.end("dl")
-    if m.group("since") or (m.group("since_rel") and rel_only):
-        grp = "since" if m.group("since") else "since_rel"
+    if since or (since_rel and rel_only):
+        grp = "since" if since else "since_rel"
         return "since", r.start, None, r.inferred, m.end(grp)
     if r.bare_year:
         return None
@@ -613,7 +1003,7 @@ def _is_roc_doc(text: str, g: _Grammar) -> bool:
     return any(mk in text for mk in g.roc_markers)
 
 
-def _item(m: re.Match, text: str, ref: Optional[int], g: _Grammar, roc_doc: bool) -> Optional[DateWindow]:
+def _item(m: re.Match, text: str, ref: _Ref, g: _Grammar, roc_doc: bool) -> Optional[DateWindow]:
     """The window a top-level match stands for, or None when it is not one."""
     if m.group("plan") is not None:
         y1, y2 = g.plans[m.group("pp")]
@@ -635,6 +1025,103 @@ def _item(m: re.Match, text: str, ref: Optional[int], g: _Grammar, roc_doc: bool
     kind, a, b, inferred, e = r
     s = m.start()
     return DateWindow(text[s:e], (s, e), kind, a, b, year_inferred=inferred)
+
+
+# --- the year in force where an expression stands (contract section 4) -------------------
+
+@dataclass(frozen=True)
+class _ScopeRules:
+    year: re.Pattern  # an explicit year (2023年, 二〇二三年)
+    mention: re.Pattern  # an explicit or relative year (2023年, 今年) in a sentence
+    relative: dict
+    openers: frozenset
+    heading: re.Pattern  # a heading line's marker and text
+    words: dict  # heading words -> offset from the reference year
+    word_re: re.Pattern
+    sentence_end: re.Pattern
+    max_length: int
+
+
+@cache
+def _scope_rules() -> _ScopeRules:
+    t = rules.table(_RULES)
+    hm = t["heading_markers"]
+    n = "[一二三四五六七八九十]{1,3}"
+
+    def markers(key):
+        return "|".join(re.escape(x).replace(re.escape("{n}"), n) for x in hm[key])
+    ends = "".join(re.escape(x) for x in hm["ends"])
+    heading = re.compile(rf"^[ \t]*(?:(?P<h1>{markers('level1')})|(?P<h2>{markers('level2')}))[ \t]*(?P<text>[^\n{ends}]*)", re.M)
+    year = re.compile(rf"(?<![\d{_CN_DIGIT}])(?P<y>(?:19|20)\d\d|[{_CN_DIGIT}]{{4}})(?=年)")
+    rel = {k: int(v) for k, v in t["relative_years"].items() if v != "next"}
+    mention = re.compile(rf"(?<![\d{_CN_DIGIT}])(?:(?P<y>(?:19|20)\d\d|[{_CN_DIGIT}]{{4}})年|(?P<r>{_alt(rel, 'relative_years')}))")
+    words = dict(t["heading_years"])
+    return _ScopeRules(year, mention, rel, frozenset(t["scope"]["clause_openers"]), heading, words,
+                       re.compile(_alt(words, "heading_years")), re.compile("[。！？!?\n]"), int(hm["max_length"]))
+
+
+def _explicit_year(s: str) -> Optional[int]:
+    v = parse_digits(s)
+    return v if v is not None and 1900 <= v <= 2100 else None
+
+
+class _YearScope:
+    """Explicit years, sentence ends and headings of a text, to find the year in force."""
+
+    def __init__(self, text: str, ref_year: Optional[int]):
+        sr = _scope_rules()
+        self.ref_year = ref_year
+        g = grammar()
+        self.years = []
+        for m in sr.mention.finditer(text):
+            if m.group("y"):
+                y = _explicit_year(m.group("y"))
+            else:
+                y = ref_year + sr.relative[m.group("r")] if ref_year is not None else None
+            if y is None:
+                continue
+            s = m.start()
+            if s > 0 and text[s - 1] not in sr.openers:
+                after = g.token.match(text, m.end())
+                if after is None or after.lastgroup in ("conn", "n", "t", "tp", "wdn", "rel", "y"):
+                    if not any(text.startswith(w, m.end()) for w in g.words["since_suffixes"]):
+                        continue  # 对2019年“国考”…: a year that qualifies a noun
+            self.years.append((s, y))
+        self.year_pos = [p for p, _y in self.years]
+        self.ends = [m.start() for m in sr.sentence_end.finditer(text)]
+        # Change points of the heading year: (position, year or None).
+        self.points: list[tuple[int, Optional[int]]] = []
+        h1 = h2 = None
+        for m in sr.heading.finditer(text):
+            htext = m.group("text")
+            if len(htext) > sr.max_length:
+                continue
+            hy = None
+            ym = sr.year.search(htext)
+            if ym:
+                hy = _explicit_year(ym.group("y"))
+            elif ref_year is not None:
+                wm = sr.word_re.search(htext)
+                if wm:
+                    hy = ref_year + int(sr.words[wm.group()])
+            if m.group("h1"):
+                h1, h2 = hy, None
+            else:
+                h2 = hy
+            self.points.append((m.start(), h2 if h2 is not None else h1))
+        self.point_pos = [p for p, _y in self.points]
+
+    def year_at(self, pos: int) -> Optional[int]:
+        i = bisect_right(self.year_pos, pos - 1) - 1
+        if i >= 0:
+            ypos, y = self.years[i]
+            j = bisect_right(self.ends, ypos)
+            if j >= len(self.ends) or self.ends[j] >= pos:  # no sentence end between
+                return y
+        k = bisect_right(self.point_pos, pos) - 1
+        if k >= 0 and self.points[k][1] is not None:
+            return self.points[k][1]
+        return self.ref_year
 
 
 # Every window has an anchor character (年 月 日 号 五 每 …, or the digits of 2020-06-11)
@@ -667,22 +1154,33 @@ def _scan(text: str, reference_year: Optional[int], starts, reference_date: Opti
     match = g.top.match
     out: list[DateWindow] = []
     pos = 0
+    scope = None
+    doc_ref = _Ref(reference_year, reference_year, reference_date)
     for s in starts(text, g):
         if s < pos:
             continue
         m = match(text, s)
         if m is None:
             continue
-        item = _item(m, text, reference_year, g, roc_doc)
+        ref = doc_ref
+        if reference_year is not None:
+            if scope is None:
+                scope = _YearScope(text, reference_year)
+            y = scope.year_at(s)
+            if y != reference_year:
+                ref = _Ref(y, reference_year, reference_date)
+        item = _item(m, text, ref, g, roc_doc)
         if item is not None:
             out.append(item)
-            pos = m.end()
+            pos = item.span[1]
     return out
 
 
 def extract_text(text: str, reference_year: Optional[int], reference_date: Optional[date] = None) -> list[DateWindow]:
     """Date windows of ``text`` (the Doc-free core, used by tests and the benchmark).
 
+    Year-less expressions take the year in force (``_YearScope``), relative ones
+    (本月25日, 下周三, 明天) ``reference_date``; without them they yield nothing.
     A candidate that is not a window (a bare year, 2月30日) does not hide a later one
     starting inside it: the scan moves on by one position, not past the candidate.
     """
@@ -690,8 +1188,15 @@ def extract_text(text: str, reference_year: Optional[int], reference_date: Optio
 
 
 def extract(doc, ctx) -> list[DateWindow]:
-    """Contract section 4 on ``doc.text``; year-less dates take ``ctx.reference_year``."""
-    return extract_text(text_of(doc), ctx.reference_year)
+    """Contract section 4 on ``doc.text``: year-less dates take the year in force (else
+    ``ctx.reference_year``), relative ones the issue date, else ``ctx.reference_date``."""
+    ref_date = ctx.reference_date
+    if ctx.metadata.issue_date:
+        try:
+            ref_date = date.fromisoformat(ctx.metadata.issue_date[:10])
+        except ValueError:
+            pass
+    return extract_text(text_of(doc), ctx.reference_year, ref_date)
 
 
 # --- complete calendar dates (the metadata's issue_date reads these) ----------------------

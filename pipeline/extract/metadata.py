@@ -320,7 +320,7 @@ def _reference_year(text: str, r: _Rules, found: _Found, ctx) -> None:
     if years:
         counts = Counter(y for y, _s, _e in years)
         best = max(counts.values())
-        y, s, e = next(t for t in years if counts[t[0]] == best)
+        y, s, e = next(t for t in years if t[0] == max(v for v, c in counts.items() if c == best))  # ties: the latest year
         found.set("reference_year", y, (s, e))
         return
     if ctx is not None and getattr(ctx, "reference_date", None):

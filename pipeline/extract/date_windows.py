@@ -115,6 +115,7 @@ class _Grammar:
     range_closers: frozenset
     bare_month_followers: str
     to_prefix: dict  # prefix -> characters it may follow (到: 力争到2025年)
+    relative_day_context: dict
     roc_markers: tuple
     roc_offset: int
     two_digit_slack: int
@@ -294,6 +295,7 @@ def grammar() -> _Grammar:
         range_closers=frozenset(w["range_closers"]),
         bare_month_followers=t["context"]["bare_month_followers"],
         to_prefix={"到": t["scope"]["to_prefix_after"]},
+        relative_day_context=dict(t["relative_day_context"]),
         roc_markers=tuple(w["roc_markers"]),
         roc_offset=int(w["roc_offset"]),
         two_digit_slack=int(w["two_digit_year_slack"]),
@@ -564,8 +566,9 @@ def _decade_years(spec: tuple, ref_year: Optional[int], century_hint: Optional[i
     if full:
         return a, b
     if century is None and offset is not None:
-        base = ref_year if ref_year is not None else 2001
-        century = (base - 1) // 100 + 1 + offset
+        if ref_year is None:
+            return None  # 本世纪 in a text of unknown date
+        century = (ref_year - 1) // 100 + 1 + offset
     if century is None:
         century = century_hint
     if a is None:  # 21世纪 = 2001..2100
@@ -977,6 +980,11 @@ def _chain(m: re.Match, ref: _Ref, g: _Grammar, roc_doc: bool):
     if not conns and len(toks) == 1 and toks[0].lastgroup == "m" and not toks[0].group("m_v").isdigit():
         if not (dl or since) and nxt and _is_han(nxt) and nxt not in g.bare_month_followers:
             return None  # 十月稻田, 五月花: a name, not a month
+    if not conns and len(toks) == 1 and toks[0].lastgroup == "rd" and not (dl or since):
+        rc = g.relative_day_context
+        before = text[m.start() - 1] if m.start() else ""
+        if (before and before in rc["not_after"]) or any(text.startswith(w, end) for w in rc["not_before"]):
+            return None  # 美好的明天: rhetoric
     rel_only = not conns and toks[0].lastgroup == "rel" and len(toks) == 1
     pre = m.group("pre")
     if pre and pre in g.to_prefix and m.start() > 0:

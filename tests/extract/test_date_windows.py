@@ -223,3 +223,41 @@ def test_property_full_dates_round_trip(d, form):
     else:
         s = f"{d.year}.{d.month}.{d.day}"
     assert full_dates("于" + s + "印发") == [(1, 1 + len(s), d.isoformat())]
+
+
+# --- lunar calendar and solar terms, checked against the library (lunar-python) -----------
+
+_LUNAR_MONTHS = ["正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊"]
+_LUNAR_DAYS = ["初一", "初二", "初三", "初四", "初五", "初六", "初七", "初八", "初九", "初十",
+               "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十",
+               "廿一", "廿二", "廿三", "廿四", "廿五", "廿六", "廿七", "廿八", "廿九", "三十"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1950, 2080), st.integers(1, 12), st.integers(1, 30), st.booleans())
+def test_property_lunar_dates_match_the_library(year, month, day, leap):
+    from lunar_python import Lunar, LunarYear
+    ly = LunarYear.fromYear(year)
+    leap = leap and ly.getLeapMonth() == month
+    days = ly.getMonth(-month if leap else month).getDayCount()
+    text = f"{year}年农历{'闰' if leap else ''}{_LUNAR_MONTHS[month - 1]}月{_LUNAR_DAYS[day - 1]}"
+    items = extract_text(text, None)
+    if day > days:
+        assert items == []
+        return
+    solar = Lunar.fromYmd(year, -month if leap else month, day).getSolar()
+    iso = f"{solar.getYear():04d}-{solar.getMonth():02d}-{solar.getDay():02d}"
+    assert [(w.text, w.kind, w.start, w.end) for w in items] == [(text, "point", iso, iso)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1950, 2080), st.sampled_from(["立春", "惊蛰", "春分", "清明", "谷雨", "立夏", "芒种", "夏至", "小暑",
+                                                "大暑", "立秋", "处暑", "白露", "秋分", "寒露", "霜降", "立冬", "冬至",
+                                                "小寒", "大寒", "雨水", "小雪", "大雪", "小满"]))
+def test_property_solar_terms_match_the_library(year, term):
+    from lunar_python import Solar
+    items = extract_text(f"{year}年{term}", None)
+    assert len(items) == 1 and items[0].start == items[0].end
+    d = date.fromisoformat(items[0].start)
+    assert d.year == year
+    assert Solar.fromYmd(d.year, d.month, d.day).getLunar().getJieQi() == term

@@ -112,6 +112,33 @@ def _metadata(doc: str, gold: dict, pred: dict, scores: dict[str, Score]) -> Non
                lambda d: (d["name"],), scores.setdefault(f"metadata.{f}", Score()))
 
 
+def _year_inferred(doc: str, gold: list[dict], pred: list[dict], score: Score) -> None:
+    """Year-inferred windows (contract section 4): a predicted one is a true positive when it
+    matches a gold window that no explicit-year prediction took, else a false positive; a
+    gold window marked ``year_inferred`` that no prediction matches is a miss."""
+    key = KEYS["date_windows"]
+    left = Counter(key(g) for g in gold)
+    for p in pred:
+        if not p.get("year_inferred") and left[key(p)] > 0:
+            left[key(p)] -= 1
+    for p in pred:
+        if p.get("year_inferred"):
+            if left[key(p)] > 0:
+                left[key(p)] -= 1
+                score.tp += 1
+            else:
+                score.fp += 1
+                score.false_positives.append(f"{doc}: {p.get('text')!r} {key(p)}")
+    found = Counter(key(p) for p in pred)
+    for g in gold:
+        if g.get("year_inferred"):
+            if found[key(g)] > 0:
+                found[key(g)] -= 1
+            else:
+                score.fn += 1
+                score.misses.append(f"{doc}: {g.get('text')!r} {key(g)}")
+
+
 def load_outputs(outdir: Path) -> dict[str, dict]:
     """Output records by the file name of their source."""
     out = {}
@@ -137,15 +164,22 @@ def evaluate(outdir: Path, golddir: Path) -> tuple[dict[str, Score], list[str]]:
         if record is None:
             missing.append(doc)
             record = {}
-        _metadata(doc, gold.get("metadata") or {}, record.get("metadata") or {}, scores)
-        _match(doc, [{"name": n} for n in gold.get("departments", [])], _predicted(record, "departments"),
-               lambda d: (d["name"],), scores.setdefault("departments", Score()))
+        scored = set(gold.get("scored_fields") or ["metadata", "departments", *KEYS])  # a partial gold file
+        if "metadata" in scored:
+            _metadata(doc, gold.get("metadata") or {}, record.get("metadata") or {}, scores)
+        if "departments" in scored:
+            _match(doc, [{"name": n} for n in gold.get("departments", [])], _predicted(record, "departments"),
+                   lambda d: (d["name"],), scores.setdefault("departments", Score()))
         for key, key_fn in KEYS.items():
+            if key not in scored:
+                continue
             gold_items, pred_items = gold.get(key, []), _predicted(record, key)
             if key == "date_windows":
                 gold_items = [g for g in gold_items if g.get("kind") != "recurring"]
                 pred_items = [p for p in pred_items if p.get("kind") != "recurring"]
             _match(doc, gold_items, pred_items, key_fn, scores.setdefault(key, Score()), ATTRIBUTES.get(key, ()))
+            if key == "date_windows":
+                _year_inferred(doc, gold_items, pred_items, scores.setdefault("date_windows.year_inferred", Score()))
     return scores, missing
 
 

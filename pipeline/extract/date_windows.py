@@ -1044,10 +1044,12 @@ class _ScopeRules:
     relative: dict
     openers: frozenset
     heading: re.Pattern  # a heading line's marker and text
+    unmarked: re.Pattern  # a short line that opens with a year: 2023年工作回顾
     words: dict  # heading words -> offset from the reference year
     word_re: re.Pattern
     sentence_end: re.Pattern
     max_length: int
+    max_unmarked: int
 
 
 @cache
@@ -1061,11 +1063,13 @@ def _scope_rules() -> _ScopeRules:
     ends = "".join(re.escape(x) for x in hm["ends"])
     heading = re.compile(rf"^[ \t]*(?:(?P<h1>{markers('level1')})|(?P<h2>{markers('level2')}))[ \t]*(?P<text>[^\n{ends}]*)", re.M)
     year = re.compile(rf"(?<![\d{_CN_DIGIT}])(?P<y>(?:19|20)\d\d|[{_CN_DIGIT}]{{4}})(?=年)")
+    words = dict(t["heading_years"])
+    unmarked = re.compile(rf"^[ \t]*(?P<text>(?:(?:19|20)\d\d年|{_alt(words, 'heading_years')})[^\n{ends}。，,！？!?]*?)[ \t]*$", re.M)
     rel = {k: int(v) for k, v in t["relative_years"].items() if v != "next"}
     mention = re.compile(rf"(?<![\d{_CN_DIGIT}])(?:(?P<y>(?:19|20)\d\d|[{_CN_DIGIT}]{{4}})年|(?P<r>{_alt(rel, 'relative_years')}))")
-    words = dict(t["heading_years"])
-    return _ScopeRules(year, mention, rel, frozenset(t["scope"]["clause_openers"]), heading, words,
-                       re.compile(_alt(words, "heading_years")), re.compile("[。！？!?\n]"), int(hm["max_length"]))
+    return _ScopeRules(year, mention, rel, frozenset(t["scope"]["clause_openers"]), heading, unmarked, words,
+                       re.compile(_alt(words, "heading_years")), re.compile("[。！？!?\n]"), int(hm["max_length"]),
+                       int(hm["max_unmarked_length"]))
 
 
 def _explicit_year(s: str) -> Optional[int]:
@@ -1099,11 +1103,12 @@ class _YearScope:
         self.ends = [m.start() for m in sr.sentence_end.finditer(text)]
         # Change points of the heading year: (position, year or None).
         self.points: list[tuple[int, Optional[int]]] = []
-        h1 = h2 = None
-        for m in sr.heading.finditer(text):
-            htext = m.group("text")
-            if len(htext) > sr.max_length:
-                continue
+        heads = [(m.start(), 0, m.group("text")) for m in sr.unmarked.finditer(text)
+                 if len(m.group("text")) <= sr.max_unmarked]
+        heads += [(m.start(), 1 if m.group("h1") else 2, m.group("text")) for m in sr.heading.finditer(text)
+                  if len(m.group("text")) <= sr.max_length]
+        levels: list[Optional[int]] = [None, None, None]
+        for start, level, htext in sorted(heads):
             hy = None
             ym = sr.year.search(htext)
             if ym:
@@ -1112,11 +1117,8 @@ class _YearScope:
                 wm = sr.word_re.search(htext)
                 if wm:
                     hy = ref_year + int(sr.words[wm.group()])
-            if m.group("h1"):
-                h1, h2 = hy, None
-            else:
-                h2 = hy
-            self.points.append((m.start(), h2 if h2 is not None else h1))
+            levels[level:] = [hy] + [None] * (2 - level)
+            self.points.append((start, next((y for y in reversed(levels) if y is not None), None)))
         self.point_pos = [p for p, _y in self.points]
 
     def year_at(self, pos: int) -> Optional[int]:

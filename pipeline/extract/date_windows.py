@@ -1,28 +1,29 @@
 """Date windows (contract section 4): every time expression read into a calendar interval.
 
-One pass of one compiled pattern over ``doc.text`` finds three kinds of candidates:
+One pass of one compiled pattern over ``doc.text``, tried only shortly before an anchor
+(年 月 日 号 代 纪 …, or a word such as 冬至 / 明天), finds three kinds of candidates:
 
-* a **chain** — ``[截至] date [connector date] [suffix]`` where a *date* is a run of
-  components (year, month, day, 旬/初/底/末, part of a year, holiday, time of day, or a bare
-  number that takes its unit from the other side of a range: 1-3月, 2021-2025年);
+* a **chain** — ``[截至|到] date [connector date] [suffix]`` where a *date* is a run of
+  typed components: year (2020年, 二〇二〇年, 98年, 民国102年), relative year (今年, 前年,
+  今明两年), decade or century (上世纪80年代, 21世纪), lunar month and day (农历正月十五, 腊月
+  二十三, 闰四月), month, relative month/week/day (本月, 下周三, 明天), day, 旬/初/底/末, part
+  of a year (一季度末, 前5个月, 年中), holiday or solar term, weekday note (（星期五）), time
+  of day, or a bare number that takes its unit from the other side (1-3月, 2021-2025年);
 * a **plan period** — 十三五, "十四五"时期 (table in rules);
 * a **recurring schedule** — 每月20日前, 每周四, 每季度 (kind ``recurring`` with a ``rule``).
 
-Each candidate's components are then tokenised again with named groups and resolved in
-Python: the right side of a range inherits the year/month it omits from the left, a
-year-less left side takes the right side's year, 次年 is the year after the start, and a
-year-less expression takes ``ctx.reference_year`` (``year_inferred``). When no reference
-year is known, a year-less expression yields nothing: a window without a year is not a
-calendar interval. A bare year (2020年) is a window only in a year range (2021年至2025年),
-as the start of an open window (2016年以来, 2016年至今) or after 截至.
+Each side becomes a ``_Side`` (a value with a grain); ``_range`` combines two sides (the
+right end inherits what it omits, a time range keeps the day and its 下午, 11月至2月 runs
+into the next year); resolution happens once, at the end, against a ``_Ref``: the year
+in force where the expression stands (``_YearScope``: an explicit year earlier in the
+sentence, else the section heading's, else ``reference_year``), the reference year for
+今年/去年, and the reference date for relative days. Without what it needs an expression
+yields nothing. Lunar dates and solar terms come from lunar-python. A bare year (2020年)
+is a window only in a range, an open window (2016年以来), a deadline (2025年前, 到2025年)
+or after 截至.
 
-Years of 2-3 digits (102年1月4日, 一百零三年一月) are ROC years (+1911) in a document that
-names the ROC calendar (中华民国/民国, after normalisation), or after 民国 anywhere.
-
-Every word is in ``rules/date_windows.toml`` (and the lunar holidays in
-``rules/date_windows_lunar_holidays.txt``); this module holds only the grammar.
-Not supported (documented in the tests): a weekday without 每 (周四扶贫日), holidays
-without a year, 清明, relative months (本月底), 年中, durations (三年来, 近年来).
+Every word is in ``rules/date_windows.toml``; this module holds only the grammar.
+Decisions and what is not supported: docs/date_windows.md.
 """
 from __future__ import annotations
 

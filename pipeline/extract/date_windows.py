@@ -101,6 +101,7 @@ class _Grammar:
     relative_months: dict
     relative_weeks: dict
     relative_days: dict
+    relative_quarters: dict
     centuries: dict
     fixed_holidays: dict
     lunar_holidays: dict  # alias -> (lunar month, lunar day; 0 = last day)
@@ -123,6 +124,7 @@ class _Grammar:
     two_digit_slack: int
     anchor: re.Pattern  # characters every window contains (see extract_text) …
     anchor_word: re.Pattern  # … or words (冬至, 明天) that hold none of them
+    holiday_run: re.Pattern  # 、国庆: a holiday coordinated with the one before
     start_chars: frozenset  # characters a window can start with (besides digits)
 
 
@@ -172,6 +174,7 @@ def grammar() -> _Grammar:
     rmon = _alt(t["relative_months"], "relative_months")
     rweek = _alt(t["relative_weeks"], "relative_weeks")
     rday = _alt(t["relative_days"], "relative_days")
+    rquarter = _alt(t["relative_quarters"], "relative_quarters")
     roc = _alt(w["roc_prefixes"], "roc_prefixes")
     periods = _alt(t["day_periods"], "day_periods")
     cents = _alt(t["centuries"], "centuries")
@@ -206,6 +209,7 @@ def grammar() -> _Grammar:
         ("rm", rf"(?P<rm_v>{rmon})", rmon),
         ("rw", rf"(?P<rw_v>{rweek})(?:(?P<rw_d>[{wd_chars}])(?!{wd_block}))?", None),
         ("rd", rf"(?P<rd_v>{rday})", rday),
+        ("rq", rf"(?P<rq_v>{rquarter})(?P<rq_e>{yp_end})?", None),
         ("ypn", rf"前(?P<ypn_n>\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})(?P<ypn_u>{lead_units})", None),
         ("m", rf"(?P<m_v>{_MONTH_NUM}|[{cn_fold}]{{1,2}}){month_suf}{month_block}", None),
         ("d", rf"(?P<d_v>{_DAY_NUM}|[{cn_fold}{_CN_DIGIT}十]{{1,3}}){day_suf}", None),
@@ -273,7 +277,7 @@ def grammar() -> _Grammar:
     firsts = [*t["relative_years"], *w["deadline_prefixes"], *w["roc_prefixes"], *yp_words,
               *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *hol_words,
               *t["day_periods"], *t["relative_year_ranges"], *t["relative_months"], *t["relative_weeks"],
-              *t["relative_days"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
+              *t["relative_days"], *t["relative_quarters"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
     start_chars = frozenset(_CN_DIGIT + "十百两元" + cn_fold + "".join(x[0] for x in firsts))
     return _Grammar(
         top=top, token=token,
@@ -286,6 +290,7 @@ def grammar() -> _Grammar:
         relative_months=dict(t["relative_months"]),
         relative_weeks=dict(t["relative_weeks"]),
         relative_days=dict(t["relative_days"]),
+        relative_quarters=dict(t["relative_quarters"]),
         centuries=dict(t["centuries"]),
         fixed_holidays={k: tuple(int(x) for x in v.split("-")) for k, v in t["fixed_holidays"].items()},
         lunar_holidays=lunar_holidays,
@@ -308,6 +313,7 @@ def grammar() -> _Grammar:
         two_digit_slack=int(w["two_digit_year_slack"]),
         anchor=anchor,
         anchor_word=anchor_word,
+        holiday_run=re.compile(rf"(?:[、和与及]?{holidays})"),
         start_chars=start_chars,
     )
 
@@ -331,6 +337,7 @@ class _Side:
     rmonth: Optional[int] = None  # 本月/上个月/下个月
     rweek: Optional[tuple] = None  # (week offset, weekday index or None)
     rday: Optional[int] = None  # 明天/昨天
+    rquarter: Optional[tuple] = None  # 本季度/上季度末: (offset, "first" | "last" | None)
     bare_day: bool = False  # 9日上午: the reference date's month
     time: Optional[tuple] = None  # (hour, minute)
     period: Optional[str] = None  # 上午/下午 of the time
@@ -341,12 +348,14 @@ class _Side:
     @property
     def has_date(self) -> bool:
         return any(v is not None for v in (self.month, self.day, self.xun, self.ypart, self.holiday, self.lunar,
-                                           self.decade, self.relr, self.rmonth, self.rweek, self.rday))
+                                           self.decade, self.relr, self.rmonth, self.rweek, self.rday,
+                                           self.rquarter))
 
     @property
     def relative_day(self) -> bool:
         """Resolved against the reference date, not a year."""
-        return self.rmonth is not None or self.rweek is not None or self.rday is not None or self.bare_day
+        return (self.rmonth is not None or self.rweek is not None or self.rday is not None or self.bare_day
+                or self.rquarter is not None)
 
 
 @dataclass(frozen=True)
@@ -384,7 +393,7 @@ def _num(s: str, g: _Grammar) -> Optional[int]:
 
 
 _ORDER = {"y": 0, "rel": 0, "roc": 0, "relr": 0, "dec": 0, "nd": 2, "m": 1, "yp": 1, "ypn": 1, "hol": 1, "lu": 1,
-          "rm": 1, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
+          "rm": 1, "rq": 1, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
 _YEARS = ("y", "rel", "roc")
 
 
@@ -461,6 +470,11 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
             wd = m.group("rw_d")
             s.rweek = (int(g.relative_weeks[m.group("rw_v")]),
                        _WEEKDAYS.index(g.weekdays[wd]) if wd else None)
+        elif k == "rq":
+            if prev is not None:
+                return None
+            e = m.group("rq_e")
+            s.rquarter = (int(g.relative_quarters[m.group("rq_v")]), g.year_part_ends[e] if e else None)
         elif k == "rd":
             if prev is not None:
                 return None
@@ -658,6 +672,15 @@ def _relative_days(s: _Side, today: date) -> Optional[tuple[date, date]]:
             return date.fromordinal(monday), date.fromordinal(monday + 6)
         d = date.fromordinal(monday + wd)
         return d, d
+    if s.rquarter is not None:
+        off, end = s.rquarter
+        y, q = divmod(today.year * 4 + (today.month - 1) // 3 + off, 4)
+        m1, m2 = 3 * q + 1, 3 * q + 3
+        if end == "first":
+            m2 = m1
+        elif end == "last":
+            m1 = m2
+        return date(y, m1, 1), date(y, m2, _last_day(y, m2))
     if s.rmonth is not None:
         k = today.year * 12 + today.month - 1 + s.rmonth
         y, mo = divmod(k, 12)
@@ -987,7 +1010,13 @@ def _chain(m: re.Match, ref: _Ref, g: _Grammar, roc_doc: bool):
         return None  # 一月一调度, 2020年6月3…: a numeral goes on, so this is no date
     for s in sides:
         if s.holiday is not None and not s.holiday_yearless_ok:
-            if not any(text.startswith(f, body_start + s.tokens[-1].end()) for f in g.holiday_followers):
+            after = body_start + s.tokens[-1].end()
+            while True:  # 中秋国庆期间, 中秋、国庆期间: the follower comes after the last one
+                nxt_hol = g.holiday_run.match(text, after)
+                if nxt_hol is None or nxt_hol.end() == after:
+                    break
+                after = nxt_hol.end()
+            if not any(text.startswith(f, after) for f in g.holiday_followers):
                 return None  # 国庆 alone: only 国庆期间, 2021年国庆
     if not conns and len(toks) == 1 and toks[0].lastgroup == "m" and not toks[0].group("m_v").isdigit():
         if not (dl or since) and nxt and _is_han(nxt) and nxt not in g.bare_month_followers:
@@ -997,6 +1026,8 @@ def _chain(m: re.Match, ref: _Ref, g: _Grammar, roc_doc: bool):
         before = text[m.start() - 1] if m.start() else ""
         if (before and before in rc["not_after"]) or any(text.startswith(w, end) for w in rc["not_before"]):
             return None  # 美好的明天: rhetoric
+    if toks[0].lastgroup == "ypn" and m.start() > 0 and _is_han(text[m.start() - 1]) and not m.group("pre"):
+        return None  # 入职前三个月: a span of something else, not of the year
     rel_only = not conns and toks[0].lastgroup == "rel" and len(toks) == 1
     pre = m.group("pre")
     if pre and pre in g.to_prefix and m.start() > 0:

@@ -102,6 +102,7 @@ class _Grammar:
     relative_weeks: dict
     relative_days: dict
     relative_quarters: dict
+    offsets: dict
     centuries: dict
     fixed_holidays: dict
     lunar_holidays: dict  # alias -> (lunar month, lunar day; 0 = last day)
@@ -175,6 +176,8 @@ def grammar() -> _Grammar:
     rweek = _alt(t["relative_weeks"], "relative_weeks")
     rday = _alt(t["relative_days"], "relative_days")
     rquarter = _alt(t["relative_quarters"], "relative_quarters")
+    off_units = _alt(t["offsets"]["units"], "offsets:units")
+    off_dirs = _alt(t["offsets"]["directions"], "offsets:directions")
     roc = _alt(w["roc_prefixes"], "roc_prefixes")
     periods = _alt(t["day_periods"], "day_periods")
     cents = _alt(t["centuries"], "centuries")
@@ -201,6 +204,7 @@ def grammar() -> _Grammar:
     comps = [
         ("nd", numdate_named, numdate.replace("([-./])", "(?:[-./])").replace(r"\1", "[-./]")),
         ("dec", decade, None),
+        ("off", rf"(?P<off_n>\d{{1,3}}|[一二两三四五六七八九十百]{{1,3}})(?P<off_u>{off_units})(?P<off_d>{off_dirs})", None),
         ("roc", rf"(?P<roc_p>{roc})(?P<roc_y>\d{{1,3}}|[{_CN_DIGIT}十百]{{1,5}})年", rf"{roc}(?:\d{{1,3}}|[{_CN_DIGIT}十百]{{1,5}})年"),
         ("lu", lunar, None),
         ("y", rf"(?P<y_v>{_AR_YEAR}|[{_CN_DIGIT}{cn_fold}]{{4}}|{_SHORT_YEAR})年", rf"(?:{_AR_YEAR}|[{_CN_DIGIT}{cn_fold}]{{4}}|{_SHORT_YEAR})年"),
@@ -270,7 +274,8 @@ def grammar() -> _Grammar:
             anchors.add(word[-1])
     # Words with no anchor character are anchors as a whole (冬至, 明天, 下周), so that their
     # common characters (至, 明, 周) do not each start a match attempt.
-    anchor_words = [x for x in [*hol_words, *t["relative_weeks"], *t["relative_days"], *t["relative_months"],
+    off_words = [u + d for u in t["offsets"]["units"] for d in t["offsets"]["directions"]]
+    anchor_words = [x for x in [*hol_words, *off_words, *t["relative_weeks"], *t["relative_days"], *t["relative_months"],
                                 *t["relative_year_ranges"], *t["relative_years"]] if not anchors & set(x)]
     anchor = re.compile("[" + re.escape("".join(sorted(anchors))) + "]|" + numdate.split("([-./])")[0] + "[-./]")
     anchor_word = re.compile(_alt(anchor_words, "anchor words"))  # searched apart: 5x faster than one pattern
@@ -291,6 +296,7 @@ def grammar() -> _Grammar:
         relative_weeks=dict(t["relative_weeks"]),
         relative_days=dict(t["relative_days"]),
         relative_quarters=dict(t["relative_quarters"]),
+        offsets=dict(t["offsets"]),
         centuries=dict(t["centuries"]),
         fixed_holidays={k: tuple(int(x) for x in v.split("-")) for k, v in t["fixed_holidays"].items()},
         lunar_holidays=lunar_holidays,
@@ -338,6 +344,7 @@ class _Side:
     rweek: Optional[tuple] = None  # (week offset, weekday index or None)
     rday: Optional[int] = None  # 明天/昨天
     rquarter: Optional[tuple] = None  # 本季度/上季度末: (offset, "first" | "last" | None)
+    offset: Optional[tuple] = None  # 三天前: (signed count, grain)
     bare_day: bool = False  # 9日上午: the reference date's month
     time: Optional[tuple] = None  # (hour, minute)
     period: Optional[str] = None  # 上午/下午 of the time
@@ -349,13 +356,13 @@ class _Side:
     def has_date(self) -> bool:
         return any(v is not None for v in (self.month, self.day, self.xun, self.ypart, self.holiday, self.lunar,
                                            self.decade, self.relr, self.rmonth, self.rweek, self.rday,
-                                           self.rquarter))
+                                           self.rquarter, self.offset))
 
     @property
     def relative_day(self) -> bool:
         """Resolved against the reference date, not a year."""
         return (self.rmonth is not None or self.rweek is not None or self.rday is not None or self.bare_day
-                or self.rquarter is not None)
+                or self.rquarter is not None or self.offset is not None)
 
 
 @dataclass(frozen=True)
@@ -393,7 +400,7 @@ def _num(s: str, g: _Grammar) -> Optional[int]:
 
 
 _ORDER = {"y": 0, "rel": 0, "roc": 0, "relr": 0, "dec": 0, "nd": 2, "m": 1, "yp": 1, "ypn": 1, "hol": 1, "lu": 1,
-          "rm": 1, "rq": 1, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
+          "rm": 1, "rq": 1, "off": 2, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
 _YEARS = ("y", "rel", "roc")
 
 
@@ -470,6 +477,13 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
             wd = m.group("rw_d")
             s.rweek = (int(g.relative_weeks[m.group("rw_v")]),
                        _WEEKDAYS.index(g.weekdays[wd]) if wd else None)
+        elif k == "off":
+            if prev is not None:
+                return None
+            n = _num(m.group("off_n").replace("两", "二"), g)
+            if n is None or n == 0:
+                return None
+            s.offset = (n * int(g.offsets["directions"][m.group("off_d")]), g.offsets["units"][m.group("off_u")])
         elif k == "rq":
             if prev is not None:
                 return None
@@ -672,6 +686,18 @@ def _relative_days(s: _Side, today: date) -> Optional[tuple[date, date]]:
             return date.fromordinal(monday), date.fromordinal(monday + 6)
         d = date.fromordinal(monday + wd)
         return d, d
+    if s.offset is not None:
+        n, grain = s.offset
+        if grain == "day":
+            d = date.fromordinal(today.toordinal() + n)
+            return d, d
+        if grain == "week":
+            monday = today.toordinal() - today.weekday() + 7 * n
+            return date.fromordinal(monday), date.fromordinal(monday + 6)
+        if grain == "month":
+            y, mo = divmod(today.year * 12 + today.month - 1 + n, 12)
+            return date(y, mo + 1, 1), date(y, mo + 1, _last_day(y, mo + 1))
+        return date(today.year + n, 1, 1), date(today.year + n, 12, 31)
     if s.rquarter is not None:
         off, end = s.rquarter
         y, q = divmod(today.year * 4 + (today.month - 1) // 3 + off, 4)
@@ -1026,6 +1052,8 @@ def _chain(m: re.Match, ref: _Ref, g: _Grammar, roc_doc: bool):
         before = text[m.start() - 1] if m.start() else ""
         if (before and before in rc["not_after"]) or any(text.startswith(w, end) for w in rc["not_before"]):
             return None  # 美好的明天: rhetoric
+    if toks[0].lastgroup == "off" and m.start() > 0 and text[m.start() - 1] not in _scope_rules().openers:
+        return None  # 毕业三年后: counted from an event
     if toks[0].lastgroup == "ypn" and m.start() > 0 and _is_han(text[m.start() - 1]) and not m.group("pre"):
         return None  # 入职前三个月: a span of something else, not of the year
     rel_only = not conns and toks[0].lastgroup == "rel" and len(toks) == 1

@@ -101,6 +101,7 @@ class _Grammar:
     relative_months: dict
     relative_weeks: dict
     relative_days: dict
+    relative_day_parts: dict
     relative_quarters: dict
     offsets: dict
     centuries: dict
@@ -174,7 +175,7 @@ def grammar() -> _Grammar:
     relr = _alt(t["relative_year_ranges"], "relative_year_ranges")
     rmon = _alt(t["relative_months"], "relative_months")
     rweek = _alt(t["relative_weeks"], "relative_weeks")
-    rday = _alt(t["relative_days"], "relative_days")
+    rday = _alt([*t["relative_days"], *t["relative_day_parts"]], "relative_days")
     rquarter = _alt(t["relative_quarters"], "relative_quarters")
     off_units = _alt(t["offsets"]["units"], "offsets:units")
     off_dirs = _alt(t["offsets"]["directions"], "offsets:directions")
@@ -275,14 +276,15 @@ def grammar() -> _Grammar:
     # Words with no anchor character are anchors as a whole (冬至, 明天, 下周), so that their
     # common characters (至, 明, 周) do not each start a match attempt.
     off_words = [u + d for u in t["offsets"]["units"] for d in t["offsets"]["directions"]]
-    anchor_words = [x for x in [*hol_words, *off_words, *t["relative_weeks"], *t["relative_days"], *t["relative_months"],
-                                *t["relative_year_ranges"], *t["relative_years"]] if not anchors & set(x)]
+    anchor_words = [x for x in [*hol_words, *off_words, *t["relative_weeks"], *t["relative_days"],
+                                *t["relative_day_parts"], *t["relative_months"], *t["relative_year_ranges"],
+                                *t["relative_years"]] if not anchors & set(x)]
     anchor = re.compile("[" + re.escape("".join(sorted(anchors))) + "]|" + numdate.split("([-./])")[0] + "[-./]")
     anchor_word = re.compile(_alt(anchor_words, "anchor words"))  # searched apart: 5x faster than one pattern
     firsts = [*t["relative_years"], *w["deadline_prefixes"], *w["roc_prefixes"], *yp_words,
               *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *hol_words,
               *t["day_periods"], *t["relative_year_ranges"], *t["relative_months"], *t["relative_weeks"],
-              *t["relative_days"], *t["relative_quarters"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
+              *t["relative_days"], *t["relative_day_parts"], *t["relative_quarters"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
     start_chars = frozenset(_CN_DIGIT + "十百两元" + cn_fold + "".join(x[0] for x in firsts))
     return _Grammar(
         top=top, token=token,
@@ -295,6 +297,7 @@ def grammar() -> _Grammar:
         relative_months=dict(t["relative_months"]),
         relative_weeks=dict(t["relative_weeks"]),
         relative_days=dict(t["relative_days"]),
+        relative_day_parts={k: (int(v[0]), int(v[1])) for k, v in t["relative_day_parts"].items()},
         relative_quarters=dict(t["relative_quarters"]),
         offsets=dict(t["offsets"]),
         centuries=dict(t["centuries"]),
@@ -345,6 +348,7 @@ class _Side:
     rday: Optional[int] = None  # 明天/昨天
     rquarter: Optional[tuple] = None  # 本季度/上季度末: (offset, "first" | "last" | None)
     offset: Optional[tuple] = None  # 三天前: (signed count, grain)
+    day_part: int = 0  # 今晚: hours added to 1-11 o'clock
     bare_day: bool = False  # 9日上午: the reference date's month
     time: Optional[tuple] = None  # (hour, minute)
     period: Optional[str] = None  # 上午/下午 of the time
@@ -492,7 +496,11 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
         elif k == "rd":
             if prev is not None:
                 return None
-            s.rday = int(g.relative_days[m.group("rd_v")])
+            v = m.group("rd_v")
+            if v in g.relative_day_parts:
+                s.rday, s.day_part = g.relative_day_parts[v]
+            else:
+                s.rday = int(g.relative_days[v])
         elif k == "ypn":
             if prev not in (None, *_YEARS):
                 return None
@@ -556,6 +564,8 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
                 if s.time is None:
                     return None
                 s.period = m.group("t_p")
+                if s.day_part and s.period is None and 1 <= s.time[0] <= 11:
+                    s.time = (s.time[0] + s.day_part, s.time[1])  # 今晚8点
             else:
                 s.period = m.group("tp_v")
         elif k == "n":

@@ -212,6 +212,7 @@ def grammar() -> _Grammar:
         ("relr", rf"(?P<relr_v>{relr})", relr),
         ("rel", rf"(?P<rel_v>{rel})", rel),
         ("rm", rf"(?P<rm_v>{rmon})", rmon),
+        ("cm", rf"(?<![{re.escape(t['current_month']['not_after'])}]){re.escape(t['current_month']['word'])}(?=(?:{xun}))", None),
         ("rw", rf"(?P<rw_v>{rweek})(?:(?P<rw_d>[{wd_chars}])(?!{wd_block}))?", None),
         ("rd", rf"(?P<rd_v>{rday})", rday),
         ("rq", rf"(?P<rq_v>{rquarter})(?P<rq_e>{yp_end})?", None),
@@ -284,7 +285,7 @@ def grammar() -> _Grammar:
     firsts = [*t["relative_years"], *w["deadline_prefixes"], *w["roc_prefixes"], *yp_words,
               *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *hol_words,
               *t["day_periods"], *t["relative_year_ranges"], *t["relative_months"], *t["relative_weeks"],
-              *t["relative_days"], *t["relative_day_parts"], *t["relative_quarters"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
+              *t["relative_days"], *t["relative_day_parts"], *t["relative_quarters"], t["current_month"]["word"], *t["centuries"], *lun["prefixes"], lun["leap"], *lun["month_names"], "前"]
     start_chars = frozenset(_CN_DIGIT + "十百两元" + cn_fold + "".join(x[0] for x in firsts))
     return _Grammar(
         top=top, token=token,
@@ -404,7 +405,7 @@ def _num(s: str, g: _Grammar) -> Optional[int]:
 
 
 _ORDER = {"y": 0, "rel": 0, "roc": 0, "relr": 0, "dec": 0, "nd": 2, "m": 1, "yp": 1, "ypn": 1, "hol": 1, "lu": 1,
-          "rm": 1, "rq": 1, "off": 2, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
+          "rm": 1, "cm": 1, "rq": 1, "off": 2, "rw": 2, "rd": 2, "d": 2, "xun": 2, "wdn": 2.5, "t": 3, "tp": 3, "n": 9}
 _YEARS = ("y", "rel", "roc")
 
 
@@ -471,10 +472,10 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
                 if day is None:
                     return None
             s.lunar = (bool(m.group("lu_l1") or m.group("lu_l2")), mo, day)
-        elif k == "rm":
+        elif k in ("rm", "cm"):
             if prev is not None:
                 return None
-            s.rmonth = int(g.relative_months[m.group("rm_v")])
+            s.rmonth = int(g.relative_months[m.group("rm_v")]) if k == "rm" else 0
         elif k == "rw":
             if prev is not None:
                 return None
@@ -534,7 +535,7 @@ def _side(tokens: list[re.Match], g: _Grammar, roc_doc: bool) -> Optional[_Side]
                 if v not in g.year_parts:
                     return None
                 s.ypart = g.year_parts[v]
-            elif prev in (None, "m", "rm"):
+            elif prev in (None, "m", "rm", "cm"):
                 s.xun = g.xun[v]
             else:
                 return None

@@ -316,4 +316,6 @@ def test_heldout_work_reports(tmp_path, capsys):
     assert scores["date_windows.year_inferred"].precision >= HELDOUT_FLOORS["year_inferred_precision"]
 
 
-HELDOUT_FLOORS = {"f1": 0.0, "year_inferred_precision": 0.0}  # set once, after the one scoring run
+# Set after the one scoring run (2026-12-01, seed 11202612: P 0.407 R 0.733 F1 0.524; year-inferred
+# precision 6/6): regression guards only, see docs/date_windows.md.
+HELDOUT_FLOORS = {"f1": 0.5, "year_inferred_precision": 0.95}

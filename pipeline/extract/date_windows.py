@@ -281,7 +281,8 @@ def grammar() -> _Grammar:
                                 *t["relative_day_parts"], *t["relative_months"], *t["relative_year_ranges"],
                                 *t["relative_years"]] if not anchors & set(x)]
     anchor = re.compile("[" + re.escape("".join(sorted(anchors))) + "]|" + numdate.split("([-./])")[0] + "[-./]")
-    anchor_word = re.compile(_alt(anchor_words, "anchor words"))  # searched apart: 5x faster than one pattern
+    # Searched apart (5x faster than one pattern), overlapping (三天前天: 天前 and 前天).
+    anchor_word = re.compile("(?=" + _alt(anchor_words, "anchor words") + ")")
     firsts = [*t["relative_years"], *w["deadline_prefixes"], *w["roc_prefixes"], *yp_words,
               *w["open_quotes"], *t["plan_periods"], *rec["prefixes"], *hol_words,
               *t["day_periods"], *t["relative_year_ranges"], *t["relative_months"], *t["relative_weeks"],
@@ -877,6 +878,9 @@ def _range(left: _Side, right: _Side, ref: _Ref, g: _Grammar) -> Optional[_Resol
             return None
         right.month, right.rmonth = left.month, left.rmonth
         right.bare_day = False
+    for sd in (left, right):
+        if (sd.xun is not None or sd.day is not None) and sd.month is None and not sd.relative_day:
+            return None  # 底到2020-05-26: a part of no month
     if left.relative_day or right.relative_day:
         if ref.day is None:
             return None

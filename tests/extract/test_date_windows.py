@@ -131,13 +131,17 @@ def test_seeds_against_gold():
 
 _ALPHABET = st.sampled_from(list(
     "0123456789〇零一二三四五六七八九十百两年月日号时点分:：上中下旬初底末半季度第前后以来至到起止今去明次本每周星期"
-    "一-—～~春节元旦国庆中华民国十三四五时期期间截至“”\"、，。 \n村大个号〔〕元万户人"))
+    "一-—～~春节元旦国庆中华民国十三四五时期期间截至“”\"、，。 \n村大个号〔〕元万户人"
+    "农历正腊冬闰廿卅世纪代清明冬至天周星期昨晚早以后之及到本上下这个（）()"))
+
+
+_REF_DATES = st.one_of(st.none(), st.dates(date(1990, 1, 1), date(2040, 12, 31)))
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=_ALPHABET, max_size=60), st.one_of(st.none(), st.integers(1990, 2040)))
-def test_property_never_raises_and_spans_exact(text, ref):
-    _check_items(text, extract_text(text, ref))
+@given(st.text(alphabet=_ALPHABET, max_size=60), st.one_of(st.none(), st.integers(1990, 2040)), _REF_DATES)
+def test_property_never_raises_and_spans_exact(text, ref, ref_date):
+    _check_items(text, extract_text(text, ref, ref_date))
 
 
 @settings(max_examples=200, deadline=None)
@@ -148,20 +152,21 @@ def test_property_arbitrary_unicode(text):
 
 # --- the anchored scan finds exactly what trying every position finds ---------------------
 
-def _slow(text, ref):
-    return _scan(text, ref, _all_starts)
+def _slow(text, ref, ref_date=None):
+    return _scan(text, ref, _all_starts, ref_date)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=_ALPHABET, max_size=60), st.one_of(st.none(), st.integers(1990, 2040)))
-def test_property_fast_scan_equals_exhaustive_scan(text, ref):
-    assert extract_text(text, ref) == _slow(text, ref)
+@given(st.text(alphabet=_ALPHABET, max_size=60), st.one_of(st.none(), st.integers(1990, 2040)), _REF_DATES)
+def test_property_fast_scan_equals_exhaustive_scan(text, ref, ref_date):
+    assert extract_text(text, ref, ref_date) == _slow(text, ref, ref_date)
 
 
 def test_fast_scan_equals_exhaustive_scan_on_cases_and_seeds():
     texts = ["。".join(c["text"] for c in CASES)] + [p.read_text(encoding="utf-8") for p in seed_paths()]
     for text in texts:
         assert extract_text(text, 2020) == _slow(text, 2020)
+        assert extract_text(text, 2020, date(2020, 6, 10)) == _slow(text, 2020, date(2020, 6, 10))
 
 
 # --- full_dates: complete calendar dates for the metadata (issue 13) ----------------------

@@ -6,7 +6,9 @@ Matching is one-to-one per document: departments by exact name; date windows by
 responsible). Metadata is scored per field: a non-null prediction equal to gold is a
 true positive, a different one a false positive (and a miss when gold has a value).
 Attributes checked separately (kind/approx of figures, category/year of household
-counts) are reported as agreement over the matched pairs.
+counts) are reported as agreement over the matched pairs. ``date_windows.year_inferred``
+is the precision of the predicted year-inferred windows (contract section 4). A gold file
+with ``"scored_fields": [...]`` is scored on those fields only (a partial annotation).
 """
 from __future__ import annotations
 

@@ -324,3 +324,13 @@ def test_heldout_work_reports(tmp_path, capsys):
 # Set after the one scoring run (2026-12-01, seed 11202612: P 0.407 R 0.733 F1 0.524; year-inferred
 # precision 6/6): regression guards only, see docs/date_windows.md.
 HELDOUT_FLOORS = {"f1": 0.5, "year_inferred_precision": 0.95}
+
+
+def test_relative_days_resolve_against_issue_date_then_reference_date():
+    doc = make_doc("请于明天上午报送，本月25日前完成。")
+    ctx = Context(metadata=Metadata(issue_date="2021-05-06", reference_year=2021), reference_date=date(2020, 1, 1))
+    assert [(w.text, w.start, w.end) for w in date_windows.extract(doc, ctx)] == [
+        ("明天上午", "2021-05-07", "2021-05-07"), ("本月25日前", None, "2021-05-25")]
+    ctx = Context(reference_date=date(2020, 1, 1))
+    assert [w.end for w in date_windows.extract(doc, ctx)] == ["2020-01-02", "2020-01-25"]
+    assert date_windows.extract(doc, Context()) == []

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 import heapq
 from bisect import bisect_right
@@ -121,6 +121,7 @@ class _Grammar:
     bare_month_followers: str
     to_prefix: dict  # prefix -> characters it may follow (到: 力争到2025年)
     relative_day_context: dict
+    coordination: dict
     roc_markers: tuple
     roc_offset: int
     two_digit_slack: int
@@ -279,7 +280,8 @@ def grammar() -> _Grammar:
     off_words = [u + d for u in t["offsets"]["units"] for d in t["offsets"]["directions"]]
     anchor_words = [x for x in [*hol_words, *off_words, *t["relative_weeks"], *t["relative_days"],
                                 *t["relative_day_parts"], *t["relative_months"], *t["relative_year_ranges"],
-                                *t["relative_years"]] if not anchors & set(x)]
+                                *t["relative_years"], *(p for p in t["day_periods"] if len(p) > 1)]
+                    if not anchors & set(x)]
     anchor = re.compile("[" + re.escape("".join(sorted(anchors))) + "]|" + numdate.split("([-./])")[0] + "[-./]")
     # Searched apart (5x faster than one pattern), overlapping (三天前天: 天前 and 前天).
     anchor_word = re.compile("(?=" + _alt(anchor_words, "anchor words") + ")")
@@ -319,6 +321,7 @@ def grammar() -> _Grammar:
         bare_month_followers=t["context"]["bare_month_followers"],
         to_prefix={"到": t["scope"]["to_prefix_after"]},
         relative_day_context=dict(t["relative_day_context"]),
+        coordination=dict(t["coordination"]),
         roc_markers=tuple(w["roc_markers"]),
         roc_offset=int(w["roc_offset"]),
         two_digit_slack=int(w["two_digit_year_slack"]),
@@ -377,6 +380,7 @@ class _Ref:
     year: Optional[int]  # the year in force where the expression stands (section 4)
     doc_year: Optional[int]  # reference_year: 今年, 去年, 明年 count from it
     day: Optional[date]  # the reference date: 本月25日, 下周三, 明天
+    inherit: bool = False  # ``day`` is the date just before (3月5日、6日; 上午9时，下午3时)
 
 
 def _hour(m: re.Match, g: _Grammar) -> Optional[tuple]:
@@ -796,12 +800,19 @@ class _Resolved:
     is_range: bool = False
 
 
+def _inherit_date(s: _Side, ref: _Ref) -> None:
+    """A time of day or a bare day right after a date takes that date (its month)."""
+    if ref.inherit and s.first in ("t", "tp") and s.time is not None:
+        s.rday = 0  # (a part of the day alone, 、下午, stays no window)
+
+
 def _single(s: _Side, ref: _Ref, g: _Grammar) -> Optional[_Resolved]:
-    if s.bare is not None or s.first in ("t", "tp", "wdn"):
+    _inherit_date(s, ref)
+    if s.bare is not None or (s.first in ("t", "tp", "wdn") and s.rday is None):
         return None
     if s.time is not None and s.day is None and s.rday is None and (s.rweek is None or s.rweek[1] is None):
         return None
-    if s.bare_day and s.time is None and s.period is None:
+    if s.bare_day and s.time is None and s.period is None and not ref.inherit:
         return None  # 30日内: a bare day alone is a date only with a time of day (9日上午)
     if s.relative_day:
         iv = _interval(s, 0, g, ref.day)
@@ -847,6 +858,7 @@ def _range(left: _Side, right: _Side, ref: _Ref, g: _Grammar) -> Optional[_Resol
         else:
             return None
         left.bare = None
+    _inherit_date(left, ref)
     if left.decade is not None or right.decade is not None:
         if left.decade is None or right.decade is None:
             return None
@@ -1046,6 +1058,8 @@ def _chain(m: re.Match, ref: _Ref, g: _Grammar, roc_doc: bool):
         return None
     text = m.string
     nxt = text[end:end + 1]
+    if ref.inherit and nxt and nxt in g.coordination["not_before"]:
+        return None  # 3月5日，6日内: a duration
     dl, since, since_rel = (m.group("dl"), m.group("since"), m.group("since_rel")) if suffix_ok else (None, None, None)
     if not (dl or since or since_rel) and nxt and nxt in _NUMERAL_AFTER:
         return None  # 一月一调度, 2020年6月3…: a numeral goes on, so this is no date
@@ -1251,6 +1265,16 @@ def _anchored_starts(text: str, g: _Grammar):
             tried = ai
 
 
+def _day_of(w: DateWindow) -> Optional[tuple[int, date, bool]]:
+    """(end, day, year_inferred) of a window that ends on one day, for the dates after it."""
+    if w.kind == "recurring":
+        return None
+    if w.kind == "point" and w.start[:10] != w.end[:10]:
+        return None
+    iso = w.end or w.start
+    return w.span[1], date.fromisoformat(iso[:10]), w.year_inferred
+
+
 def _scan(text: str, reference_year: Optional[int], starts, reference_date: Optional[date] = None) -> list[DateWindow]:
     g = grammar()
     roc_doc = _is_roc_doc(text, g)
@@ -1259,6 +1283,8 @@ def _scan(text: str, reference_year: Optional[int], starts, reference_date: Opti
     pos = 0
     scope = None
     doc_ref = _Ref(reference_year, reference_year, reference_date)
+    co = g.coordination
+    last = None  # (end, date of the last window's day, year_inferred) for coordinated dates
     for s in starts(text, g):
         if s < pos:
             continue
@@ -1266,6 +1292,17 @@ def _scan(text: str, reference_year: Optional[int], starts, reference_date: Opti
         if m is None:
             continue
         item = _item(m, text, doc_ref, g, roc_doc)
+        if item is None and last is not None and 0 < s - last[0] <= 3:
+            gap = text[last[0]:s]
+            if all(c in co["days"] or c in co["times"] for c in gap):
+                item = _item(m, text, _Ref(reference_year, reference_year, last[1], inherit=True), g, roc_doc)
+                if item is not None:
+                    first = g.token.match(m.group("body") or "")
+                    if first is None or (first.lastgroup == "d" and not all(c in co["days"] for c in gap)) \
+                            or first.lastgroup not in ("d", "t", "tp"):
+                        item = None  # 3月5日，6日召开: only 、和及 join bare days
+                    else:
+                        item = replace(item, year_inferred=last[2])
         if item is not None and item.year_inferred and reference_year is not None:
             if scope is None:
                 scope = _YearScope(text, reference_year)
@@ -1275,6 +1312,7 @@ def _scan(text: str, reference_year: Optional[int], starts, reference_date: Opti
         if item is not None:
             out.append(item)
             pos = item.span[1]
+            last = _day_of(item)
     return out
 
 

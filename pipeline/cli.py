@@ -142,7 +142,8 @@ def _jsonl_rows(stream):
 
 
 def cmd_extract(args) -> int:
-    from .assemble import StageFailure, process_bytes, process_text
+    from . import extract_bytes, extract_file, extract_text
+    from .assemble import StageFailure
     from .schema import dumps, to_dict
 
     if args.jsonl:
@@ -157,7 +158,7 @@ def cmd_extract(args) -> int:
                     if not isinstance(row, dict) or not isinstance(row.get("text"), str):
                         raise ValueError('each line needs {"id", "text"}')
                     ref = _date(row["reference_date"]) if row.get("reference_date") else args.reference_date
-                    record = process_text(row["text"], str(row_id if row_id is not None else f"line-{no}"), ref)
+                    record = extract_text(row["text"], ref, name=str(row_id if row_id is not None else f"line-{no}"))
                     out = {"id": row_id, **to_dict(record)}
                 except (ValueError, argparse.ArgumentTypeError, AttributeError) as e:
                     failed += 1
@@ -171,16 +172,15 @@ def cmd_extract(args) -> int:
                 sys.stdout.flush()
         return EXIT_FAILURES if failed else EXIT_OK
 
-    if args.file == "-":
-        data, name, suffix = sys.stdin.buffer.read(), "<stdin>", ""
-    else:
-        path = Path(args.file)
-        if not path.is_file():
-            print(f"gongwen: no such file: {path}", file=sys.stderr)
-            return EXIT_USAGE
-        data, name, suffix = path.read_bytes(), args.file, path.suffix
+    name = "<stdin>" if args.file == "-" else args.file
+    if args.file != "-" and not Path(args.file).is_file():
+        print(f"gongwen: no such file: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        record = process_bytes(data, name, suffix, args.reference_date)
+        if args.file == "-":
+            record = extract_bytes(sys.stdin.buffer.read(), name, "", args.reference_date)
+        else:
+            record = extract_file(args.file, args.reference_date)
     except StageFailure as e:
         print(json.dumps({"path": name, "stage": e.stage, "error": e.code, "message": e.message},
                          ensure_ascii=False), file=sys.stderr)

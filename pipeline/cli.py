@@ -31,6 +31,9 @@ EPILOG = """examples:
                                                 years for year-less dates when the text has none
   gongwen eval outputs corpus/gold              contract section 8 scores
   gongwen schema                                JSON Schema of one output record
+  gongwen review outputs                        static review site in outputs/review/ (open index.html)
+  gongwen gold import corrections-*.json -o corpus/gold
+                                                reviewers' corrections into gold files
 """
 
 
@@ -87,6 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("outdir", type=Path)
     v.add_argument("golddir", type=Path, nargs="?", default=Path("corpus/gold"))
     v.add_argument("--brief", action="store_true", help="scores only, no list of misses")
+
+    w = sub.add_parser("review", help="a static review site (index + one page per document) from OUTDIR")
+    w.add_argument("outdir", type=Path, metavar="OUTDIR")
+    w.add_argument("-o", "--out", type=Path, metavar="DIR", help="where the site goes (default: OUTDIR/review)")
+    w.add_argument("--source-root", type=Path, metavar="DIR",
+                   help="where to look for the input files (page images, original script) if not at source.path")
+    w.add_argument("--force", action="store_true", help="rewrite every page, even those up to date")
+
+    g = sub.add_parser("gold", help="gold files from reviewers' corrections")
+    gsub = g.add_subparsers(dest="gold_command", required=True, parser_class=_Parser)
+    gi = gsub.add_parser("import", help="corrections-<doc_id>.json files (exported by review pages) into gold files")
+    gi.add_argument("files", nargs="+", type=Path, metavar="CORRECTIONS.json")
+    gi.add_argument("-o", "--out", type=Path, required=True, metavar="GOLDDIR")
+    gi.add_argument("--force", action="store_true", help="replace existing gold files")
+    gi.add_argument("--accept-unreviewed", action="store_true",
+                    help="keep items nobody reviewed as extracted (copies the extractor into the gold)")
 
     b = sub.add_parser("bench", help="benchmarks, as ratios against baselines run alongside")
     b.add_argument("names", nargs="*", help="run only these benchmarks")
@@ -212,7 +231,34 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "export": cmd_export, "extract": cmd_extract, "schema": cmd_schema,
+def cmd_review(args) -> int:
+    from .review import build
+    if not args.outdir.is_dir():
+        print(f"gongwen: no such directory: {args.outdir}", file=sys.stderr)
+        return EXIT_USAGE
+    s = build(args.outdir, args.out, source_root=args.source_root, force=args.force)
+    print(f"gongwen: review site {s.dest / 'index.html'}: {s.documents} documents ({s.written} written, "
+          f"{s.skipped} up to date, {s.removed} removed), {s.failures} failed inputs, {s.images} page images",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_gold(args) -> int:
+    from .gold import CorrectionsError, import_files
+    try:
+        done = import_files(args.files, args.out, force=args.force, accept_unreviewed=args.accept_unreviewed)
+    except CorrectionsError as e:
+        print(f"gongwen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    for d in done:
+        c = d.counts
+        note = f", {c['unreviewed']} unreviewed kept as extracted" if c["unreviewed"] else ""
+        print(f"gongwen: {d.path}: {c['right']} right, {c['edited']} corrected, {c['wrong']} wrong (dropped), "
+              f"{c['added']} added{note}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"review": cmd_review, "gold": cmd_gold, "run": cmd_run, "export": cmd_export, "extract": cmd_extract, "schema": cmd_schema,
             "eval": cmd_eval, "bench": cmd_bench}
 
 

@@ -113,74 +113,92 @@ def _fmt(v: Any) -> str:
     return str(_num(v))
 
 
-def _bbox(item: Any) -> Optional[list]:
-    b = getattr(item, "bbox", None)
-    return [float(x) for x in b] if b else None
+def _bbox(item: Any, raw: Optional[dict]) -> Optional[list]:
+    """The item's box ``[x0, top, x1, bottom]`` (page units, top-left origin), read from the
+    record or, when this schema version has no ``bbox`` field yet, from the output's dict."""
+    b = getattr(item, "bbox", None) or (raw or {}).get("bbox")
+    try:
+        return [float(x) for x in b][:4] if b and len(b) == 4 else None
+    except (TypeError, ValueError):
+        return None
 
 
-def _base(field: str, iid: str, item: Any, details: list[tuple[str, Any]], gold: dict) -> dict:
+def _raw(d: Optional[dict], key: str, i: int) -> dict:
+    try:
+        v = d[key][i] if d else {}
+    except (KeyError, IndexError, TypeError):
+        return {}
+    return v if isinstance(v, dict) else {}
+
+
+def _base(field: str, iid: str, item: Any, details: list[tuple[str, Any]], gold: dict, raw: dict) -> dict:
     return {"id": iid, "field": field, "text": item.text, "span": list(item.span),
             "source_span": list(item.source_span) if item.source_span else None, "page": item.page,
-            "bbox": _bbox(item), "details": [(k, _fmt(v)) for k, v in details],
-            "suspect": bool(getattr(item, "suspect", False)), "gold": gold}
+            "bbox": _bbox(item, raw), "details": [(k, _fmt(v)) for k, v in details],
+            "suspect": bool(getattr(item, "suspect", False) or raw.get("suspect")), "gold": gold}
 
 
-def items_of(rec: Record) -> list[dict]:
+def items_of(rec: Record, d: Optional[dict] = None) -> list[dict]:
     """What a reviewer judges, one entry per item: its spans, what hover shows (details)
     and its gold-file shape (contract section 8). Departments are one entry per name with
-    every mention; metadata one entry per field, with its evidence spans."""
+    every mention; metadata one entry per field, with its evidence spans. ``d`` is the
+    output's dict, for optional fields (``bbox``) this schema version may not know."""
     out: list[dict] = []
     md = rec.metadata
     evidence: dict[str, list] = {}
-    for ev in md.evidence:
-        evidence.setdefault(ev.field, []).append(ev)
+    for k, ev in enumerate(md.evidence):
+        evidence.setdefault(ev.field, []).append((ev, _raw((d or {}).get("metadata"), "evidence", k)))
     for name in METADATA_FIELDS:
         if not hasattr(md, name):
             continue
         value = getattr(md, name)
         if isinstance(value, tuple):
             value = list(value)
-        mentions = [{"span": list(ev.span), "text": ev.text, "page": ev.page, "bbox": _bbox(ev),
+        mentions = [{"span": list(ev.span), "text": ev.text, "page": ev.page, "bbox": _bbox(ev, r),
                      "source_span": list(ev.source_span) if ev.source_span else None}
-                    for ev in evidence.get(name, ())]
+                    for ev, r in evidence.get(name, ())]
         out.append({"id": f"m.{name}", "field": "metadata", "name": name, "value": value,
                     "text": _fmt(value), "mentions": mentions, "details": [(name, _fmt(value))],
                     "gold": {name: value}})
-    for i, d in enumerate(rec.departments):
+    for i, dep in enumerate(rec.departments):
+        raw = _raw(d, "departments", i)
         mentions = [{"span": list(m.span), "text": rec.text[m.span[0]:m.span[1]], "page": m.page,
-                     "bbox": _bbox(m), "source_span": list(m.source_span) if m.source_span else None}
-                    for m in d.mentions]
-        out.append({"id": f"d{i}", "field": "departments", "name": d.name, "text": d.name,
+                     "bbox": _bbox(m, _raw(raw, "mentions", k)),
+                     "source_span": list(m.source_span) if m.source_span else None}
+                    for k, m in enumerate(dep.mentions)]
+        out.append({"id": f"d{i}", "field": "departments", "name": dep.name, "text": dep.name,
                     "mentions": mentions, "suspect": False,
-                    "details": [("roles", _fmt(d.roles)), ("canonical", _fmt(d.canonical)),
-                                ("mentions", len(d.mentions))],
-                    "gold": {"name": d.name}})
+                    "details": [("roles", _fmt(dep.roles)), ("canonical", _fmt(dep.canonical)),
+                                ("mentions", len(dep.mentions))],
+                    "gold": {"name": dep.name}})
     for i, w in enumerate(rec.date_windows):
         details = [("kind", w.kind), ("start", w.start), ("end", w.end), ("year inferred", w.year_inferred)]
         if w.rule:
             details.append(("rule", w.rule))
         out.append(_base("date_windows", f"w{i}", w, details,
-                         {"text": w.text, "kind": w.kind, "start": w.start, "end": w.end}))
+                         {"text": w.text, "kind": w.kind, "start": w.start, "end": w.end},
+                         _raw(d, "date_windows", i)))
         out[-1]["year_inferred"] = w.year_inferred
     for i, f in enumerate(rec.figures):
         details = [("value", f.value), ("value_max", f.value_max), ("unit", f.unit), ("kind", f.kind),
                    ("approx", f.approx), ("subject", f.subject), ("year", f.year)]
         out.append(_base("figures", f"f{i}", f, details,
                          {"text": f.text, "value": _num(f.value), "unit": f.unit, "kind": f.kind,
-                          "approx": f.approx}))
+                          "approx": f.approx}, _raw(d, "figures", i)))
     for i, h in enumerate(rec.household_counts):
         details = [("households", h.households), ("persons", h.persons), ("category", h.category),
                    ("year", h.year), ("approx", h.approx)]
         out.append(_base("household_counts", f"h{i}", h, details,
                          {"text": h.text, "households": h.households, "persons": h.persons,
-                          "category": h.category, "year": h.year}))
+                          "category": h.category, "year": h.year}, _raw(d, "household_counts", i)))
     for i, t in enumerate(rec.tasks):
         w = t.window
         details = [("title", t.title), ("responsible", t.responsible), ("start", w.start if w else None),
                    ("end", w.end if w else None), ("section", t.section)]
         out.append(_base("tasks", f"t{i}", t, details,
                          {"title": t.title, "responsible": list(t.responsible),
-                          "start": w.start if w else None, "end": w.end if w else None}))
+                          "start": w.start if w else None, "end": w.end if w else None},
+                         _raw(d, "tasks", i)))
     return out
 
 
@@ -362,10 +380,13 @@ def index_row(rec: Record, page: str) -> dict:
 
 
 def document_page(rec: Record, page: str, images: Optional[list[str]], sizes: Optional[list],
-                  original: Optional[str]) -> str:
-    items = items_of(rec)
+                  original: Optional[str], d: Optional[dict] = None) -> str:
+    """The HTML of one document's page (``d``: the output's dict, for fields such as
+    ``bbox`` and ``source.page_sizes`` that this schema version may not have yet)."""
+    items = items_of(rec, d)
     marks = marks_of(items)
-    page_sizes = getattr(rec.source, "page_sizes", None) or sizes
+    page_sizes = (getattr(rec.source, "page_sizes", None) or ((d or {}).get("source") or {}).get("page_sizes")
+                  or sizes)
     data = {"doc_id": rec.doc_id, "doc": Path(rec.source.path).name, "source_path": rec.source.path,
             "sha256": rec.source.sha256, "pipeline_version": rec.provenance.pipeline_version,
             "fields": list(FIELDS), "items": {it["id"]: it for it in items},
@@ -464,7 +485,7 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
                     img_rel, sizes = None, None
             if needs_original:
                 original = original_text(source, rec)
-        html = document_page(rec, page, img_rel, sizes, original)
+        html = document_page(rec, page, img_rel, sizes, original, d)
         _write_if_changed(dest / page, html)
         written += 1
         docs[rel] = {"key": key, "page": page, "row": index_row(rec, page)}

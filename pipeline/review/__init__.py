@@ -199,6 +199,9 @@ def items_of(rec: Record, d: Optional[dict] = None) -> list[dict]:
                          {"title": t.title, "responsible": list(t.responsible),
                           "start": w.start if w else None, "end": w.end if w else None},
                          _raw(d, "tasks", i)))
+    for it in out:  # the page(s) an item is on, for the side panel
+        pages = sorted({m["page"] for m in it.get("mentions", [it]) if m.get("page") is not None})
+        it["pages"] = ", ".join(map(str, pages[:3])) + ("…" if len(pages) > 3 else "")
     return out
 
 

@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/gongwen run corpus -o $(OUT) --exclude 'gold/*'
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 eval: run
 	$(BIN)/gongwen eval $(OUT) corpus/gold

@@ -6,8 +6,9 @@ The Python API (the same functions the ``gongwen`` command calls)::
     >>> rec = pipeline.extract_text("2020年脱贫15户35人，发放补贴4100元。")
     >>> [(f.value, f.unit) for f in rec.figures]
     [(4100.0, '元')]
-    >>> rec2 = pipeline.Record.from_dict(rec.to_dict())    # exact round trip
-    >>> for rec in pipeline.iter_records("outputs"): ...   # a run's outputs read back
+    >>> pipeline.Record.from_dict(rec.to_dict()) == rec    # exact round trip
+    True
+    >>> records = list(pipeline.iter_records("outputs"))   # a run's outputs read back
 
 Importing this module loads nothing: rules and dictionaries load once, on the first
 extraction, and stay loaded for the process.

@@ -257,30 +257,49 @@ def from_dict(cls: type, d: dict) -> Any:
     return _build(cls, d)
 
 
-def _value(tp: Any, v: Any) -> Any:
-    if v is None:
+def _float(v: Any) -> Any:
+    return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+def _reader(tp: Any) -> Optional[Callable[[Any], Any]]:
+    """How to turn a plain value back into type ``tp``; None when it already is one."""
+    if tp in (str, int, bool):
         return None
     if tp is float:
-        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        return _float
     if is_dataclass(tp):
-        return _build(tp, v)
-    origin = get_origin(tp)
-    args = get_args(tp)
+        return lambda v: _build(tp, v)
+    origin, args = get_origin(tp), get_args(tp)
     if origin is Union:
         inner = [a for a in args if a is not type(None)]
-        return _value(inner[0], v) if len(inner) == 1 else v
+        read = _reader(inner[0]) if len(inner) == 1 else None
+        return None if read is None else (lambda v: None if v is None else read(v))
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_value(args[0], x) for x in v)
-        return tuple(_value(a, x) for a, x in zip(args, v)) if args else tuple(v)
-    return v
+            item = _reader(args[0])
+            return tuple if item is None else (lambda v: tuple(map(item, v)))
+        readers = [_reader(a) for a in args]
+        if all(r is None for r in readers):
+            return tuple
+        return lambda v: tuple(x if r is None else r(x) for r, x in zip(readers, v))
+    return None
+
+
+@cache
+def _readers(cls: type) -> tuple[tuple[str, Optional[Callable[[Any], Any]]], ...]:
+    hints = get_type_hints(cls)
+    return tuple((name, _reader(hints[name])) for name in field_names(cls))
 
 
 def _build(cls: type, d: dict) -> Any:
     if not isinstance(d, dict):
         raise TypeError(f"{cls.__name__}: expected an object, got {type(d).__name__}")
-    hints = get_type_hints(cls)
-    return cls(**{f.name: _value(hints[f.name], d[f.name]) for f in fields(cls) if f.name in d})
+    kwargs = {}
+    for name, read in _readers(cls):
+        if name in d:
+            v = d[name]
+            kwargs[name] = v if read is None or v is None else read(v)
+    return cls(**kwargs)
 
 
 def _record_to_dict(self: "Record", encode_json: bool = False) -> dict:

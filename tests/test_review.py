@@ -138,14 +138,14 @@ def test_pdf_pages_rendered_once_with_sizes(site):
     assert summary.images == 2
     d = json.loads((out / "notice.pdf.json").read_text(encoding="utf-8"))
     imgdir = out / "review" / "img" / d["doc_id"]
-    pngs = sorted(imgdir.glob("p*.png"))
-    assert [p.name for p in pngs] == ["p0001.png", "p0002.png"]
-    assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pages = sorted(imgdir.glob("p*.jpg"))
+    assert [p.name for p in pages] == ["p0001.jpg", "p0002.jpg"]
+    assert pages[0].read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
     assert json.loads((imgdir / "sizes.json").read_text()) == [[595.0, 842.0], [595.0, 842.0]]
     html = (out / "review" / page_name("notice.pdf.json")).read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script type="application/json" id="review-data">(.*?)</script>', html, re.S)[1])
     assert data["items"]["f0"]["bbox"] == FIGURE_BOX and data["items"]["f0"]["page"] == 2
-    assert data["pages"]["images"][1].endswith("/p0002.png") and data["pages"]["sizes"][1] == [595.0, 842.0]
+    assert data["pages"]["images"][1].endswith("/p0002.jpg") and data["pages"]["sizes"][1] == [595.0, 842.0]
 
 
 def test_traditional_source_gets_the_original_view(site):

@@ -277,7 +277,7 @@ def test_pdf_page_image_with_its_box(browser, site):
         return [img.getAttribute('src'), box.hidden, (b.left - a.left) / a.width, (b.top - a.top) / a.height,
                 b.width / a.width, b.height / a.height, document.getElementById('page-label').textContent];""")
     src, hidden, x, y, w, h, label = got
-    assert src.endswith("/p0002.png") and not hidden and label == "page 2 of 2"
+    assert src.endswith("/p0002.jpg") and not hidden and label == "page 2 of 2"
     W, H = PAGE_SIZE
     x0, top, x1, bottom = FIGURE_BOX
     for got_v, want in ((x, x0 / W), (y, top / H), (w, (x1 - x0) / W), (h, (bottom - top) / H)):

@@ -19,12 +19,12 @@ import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterator, Optional
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from .. import __version__, output_files
+from .. import __version__
 from ..batch import ERRORS_FILE, write_atomic
 from ..schema import Record
 
@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 MANIFEST = ".review-manifest.json"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 RENDER_WIDTH = 1000  # pixels across a rendered PDF page
+ROWS_PER_PAGE = 200  # side-panel rows shown at once: a 7000-row table took seconds to lay out
 
 FIELDS = ("metadata", "departments", "date_windows", "figures", "household_counts", "tasks")
 LABELS = {"metadata": "元数据 metadata", "departments": "机构 departments", "date_windows": "时间 date windows",
@@ -62,6 +63,8 @@ def visible(s: Any) -> Markup:
     """A document string for element content: escaped, with control characters kept but
     isolated and labelled (``<span class=ctl data-cp=U+202E>``)."""
     text = "" if s is None else str(s)
+    if CONTROLS.search(text) is None:  # nearly always
+        return escape(text)
     out, last = [], 0
     for m in CONTROLS.finditer(text):
         out.append(escape(text[last:m.start()]))
@@ -258,6 +261,29 @@ def tokens(text: str, marks: list[dict]) -> list[tuple]:
     return out
 
 
+def marked_text(text: str, marks: list[dict], original: bool = False) -> Markup:
+    """The text with its highlights as HTML, escaped by construction: every value put into
+    it, document text and attributes alike, goes through markupsafe's ``escape``. Built
+    here rather than in a template loop: a 300-page PDF has tens of thousands of items,
+    and a Jinja loop over its tokens took seconds."""
+    out: list[str] = []
+    add = out.append
+    pid, at = ("o:", "source-") if original else ("", "")
+    for k, a, b in tokens(text, marks):
+        if k == "t":
+            add(escape(a))
+        elif k == "o":
+            page = "" if original or a["page"] is None else f' data-page="{int(a["page"])}"'
+            add(f'<mark class="hl f-{escape(a["field"])}{" cont" if b else ""}" tabindex="-1" '
+                f'data-id="{pid}{escape(a["id"])}" data-item="{escape(a["item"])}" data-field="{escape(a["field"])}" '
+                f'data-{at}start="{int(a["start"])}" data-{at}end="{int(a["end"])}"{page} title="{escape(a["title"])}">')
+        elif k == "x":
+            add("</mark>")
+        else:
+            add(f'<span class="ctl" data-cp="{escape(b)}">{escape(a)}</span>')
+    return Markup("".join(out))
+
+
 def _text_tokens(s: str, out: list) -> None:
     last = 0
     for m in CONTROLS.finditer(s):
@@ -292,19 +318,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def render_pages(source: Path, fmt: str, imgdir: Path) -> list[list[float]]:
-    """Render every page of a PDF (pypdfium2) or convert a scan to PNG under ``imgdir``
-    (``p0001.png`` …), once: existing images are kept. Returns [width, height] per page in
-    the page's own units (PDF points, image pixels), the units of ``bbox``."""
+def render_pages(source: Path, fmt: str, imgdir: Path) -> tuple[list[list[float]], int]:
+    """Render every page of a PDF (pypdfium2) or convert a scan to JPEG under ``imgdir``
+    (``p0001.jpg`` …), once: existing images are kept. Returns [width, height] per page in
+    the page's own units (PDF points, image pixels), the units of ``bbox``, and how many
+    images were made now."""
     from PIL import Image
     imgdir.mkdir(parents=True, exist_ok=True)
     sizes_file = imgdir / "sizes.json"
     if sizes_file.exists():
         try:
-            return json.loads(sizes_file.read_text(encoding="utf-8"))
+            return json.loads(sizes_file.read_text(encoding="utf-8")), 0
         except (OSError, ValueError):
             pass
     sizes: list[list[float]] = []
+    made = 0
     if fmt == "pdf" or source.suffix.lower() == ".pdf":
         import pypdfium2 as pdfium
         pdf = pdfium.PdfDocument(str(source))
@@ -313,10 +341,11 @@ def render_pages(source: Path, fmt: str, imgdir: Path) -> list[list[float]]:
                 page = pdf[n]
                 w, h = page.get_size()
                 sizes.append([round(w, 2), round(h, 2)])
-                target = imgdir / f"p{n + 1:04d}.png"
+                target = imgdir / f"p{n + 1:04d}.jpg"
                 if not target.exists():
                     img = page.render(scale=RENDER_WIDTH / max(w, 1.0)).to_pil()
                     _save(img, target)
+                    made += 1
                 page.close()
         finally:
             pdf.close()
@@ -326,21 +355,22 @@ def render_pages(source: Path, fmt: str, imgdir: Path) -> list[list[float]]:
             while True:
                 frame = im.convert("RGB")
                 sizes.append([float(frame.width), float(frame.height)])
-                target = imgdir / f"p{n + 1:04d}.png"
+                target = imgdir / f"p{n + 1:04d}.jpg"
                 if not target.exists():
                     _save(frame, target)
+                    made += 1
                 n += 1
                 try:
                     im.seek(n)
                 except EOFError:
                     break
     write_atomic(sizes_file, json.dumps(sizes))
-    return sizes
+    return sizes, made
 
 
 def _save(img, target: Path) -> None:
     tmp = target.with_name("." + target.name + ".tmp")
-    img.save(tmp, format="PNG")
+    img.save(tmp, format="JPEG", quality=80)  # 15 ms a page; PNG took 200 ms and twice the bytes
     tmp.replace(target)
 
 
@@ -398,9 +428,10 @@ def document_page(rec: Record, page: str, images: Optional[list[str]], sizes: Op
             "text_length": len(rec.text), "has_original": original is not None}
     groups = {f: [it for it in items if it["field"] == f] for f in FIELDS}
     return environment().get_template("document.html").render(
-        rec=rec, page=page, items=items, groups=groups, labels=LABELS, prefix=PREFIX, data=data,
-        tokens=tokens(rec.text, marks), marks_count=len(marks),
-        original_tokens=tokens(original, marks_of(items, original=True)) if original is not None else None,
+        rec=rec, page=page, items=items, rows_per_page=ROWS_PER_PAGE, groups=groups, labels=LABELS, prefix=PREFIX, data=data,
+        text_html=marked_text(rec.text, marks), marks_count=len(marks),
+        original_html=marked_text(original, marks_of(items, original=True), original=True)
+        if original is not None else None,
         counts=counts_of(rec), images=images, metadata_fields=[it for it in items if it["field"] == "metadata"])
 
 
@@ -438,52 +469,81 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+def _source_key(source: Optional[str]) -> str:
+    if not source:
+        return ""
+    try:
+        st = Path(source).stat()
+    except OSError:
+        return "gone"
+    return f"{source}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _record_files(outdir: Path) -> Iterator[Path]:
+    """Candidate output files, as ``pipeline.output_files`` walks them, before parsing."""
+    for p in sorted(outdir.rglob("*.json")):
+        if not any(part.startswith(".") for part in p.relative_to(outdir).parts):
+            yield p
+
+
 def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Path] = None,
           force: bool = False, progress: Optional[Any] = None) -> Summary:
-    """Write (or bring up to date) the review site of ``outdir`` in ``dest``."""
+    """Write (or bring up to date) the review site of ``outdir`` in ``dest``.
+
+    A document's page is kept when its output file has the same sha256, the source file
+    used for its page images / original text has the same size and mtime, and the review
+    code and ``source_root`` are unchanged (then the output is not even parsed)."""
     from ..schema import from_dict
     outdir = Path(outdir)
     dest = Path(dest) if dest is not None else outdir / "review"
     dest.mkdir(parents=True, exist_ok=True)
     _copy_assets(dest)
+    header = {"code": code_key(), "source_root": str(source_root) if source_root else None}
     try:
         old = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
-        if old.get("code") != code_key():
+        if {k: old.get(k) for k in header} != header:
             old = {"docs": {}}
     except (OSError, ValueError):
         old = {"docs": {}}
     docs: dict[str, dict] = {}
     written = skipped = images = 0
     dest_res = dest.resolve()
-    for path, d in output_files(outdir):
+    for path in _record_files(outdir):
         if dest_res == path.resolve() or dest_res in path.resolve().parents:
             continue
         rel = path.relative_to(outdir).as_posix()
-        rec = from_dict(Record, d)
-        source = find_source(rec, outdir, source_root)
-        needs_images = rec.source.format == "pdf" or Path(rec.source.path).suffix.lower() in IMAGE_SUFFIXES
-        needs_original = bool(rec.normalization.converted_from_traditional)
-        src_key = ""
-        if source is not None and (needs_images or needs_original):
-            st = source.stat()
-            src_key = f"{source}:{st.st_size}:{st.st_mtime_ns}"
-        key = hashlib.sha256(path.read_bytes() + b"\0" + src_key.encode() + b"\0" + code_key().encode()).hexdigest()
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        out_sha = hashlib.sha256(data).hexdigest()
         page = page_name(rel)
         prev = old["docs"].get(rel)
-        if not force and prev and prev.get("key") == key and (dest / page).exists():
+        if (not force and prev and prev.get("out_sha") == out_sha and (dest / page).exists()
+                and _source_key(prev.get("source")) == prev.get("source_key")):
             docs[rel] = prev
             skipped += 1
             continue
+        try:
+            d = json.loads(data)
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if not (isinstance(d, dict) and "schema_version" in d and "doc_id" in d and "text" in d):
+            continue
+        rec = from_dict(Record, d)
+        needs_images = rec.source.format == "pdf" or Path(rec.source.path).suffix.lower() in IMAGE_SUFFIXES
+        needs_original = bool(rec.normalization.converted_from_traditional)
+        source = find_source(rec, outdir, source_root) if (needs_images or needs_original) else None
         img_rel: Optional[list[str]] = None
         sizes = None
         original = None
-        if source is not None and (needs_images or needs_original) and _sha256(source) == rec.source.sha256:
+        if source is not None and _sha256(source) == rec.source.sha256:
             if needs_images:
                 imgdir = dest / "img" / rec.doc_id
                 try:
-                    sizes = render_pages(source, rec.source.format, imgdir)
-                    img_rel = [f"../img/{rec.doc_id}/p{n + 1:04d}.png" for n in range(len(sizes))]
-                    images += len(sizes)
+                    sizes, made = render_pages(source, rec.source.format, imgdir)
+                    img_rel = [f"../img/{rec.doc_id}/p{n + 1:04d}.jpg" for n in range(len(sizes))]
+                    images += made
                 except Exception:  # noqa: BLE001 - a page that cannot render leaves the page number
                     img_rel, sizes = None, None
             if needs_original:
@@ -491,12 +551,15 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
         html = document_page(rec, page, img_rel, sizes, original, d)
         _write_if_changed(dest / page, html)
         written += 1
-        docs[rel] = {"key": key, "page": page, "row": index_row(rec, page)}
+        src = str(source.resolve()) if source is not None else None
+        docs[rel] = {"out_sha": out_sha, "source": src, "source_key": _source_key(src), "page": page,
+                     "row": index_row(rec, page)}
         if progress:
             progress(rel)
     removed = 0
+    kept = {v["page"] for v in docs.values()}
     for rel, prev in old["docs"].items():
-        if rel not in docs and prev.get("page") not in {v["page"] for v in docs.values()}:
+        if rel not in docs and prev.get("page") not in kept:
             (dest / prev["page"]).unlink(missing_ok=True)
             removed += 1
     failures = read_failures(outdir)
@@ -504,7 +567,6 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
     html = environment().get_template("index.html").render(rows=rows, failures=failures, fields=FIELDS[1:],
                                                            labels=LABELS, outdir=str(outdir))
     _write_if_changed(dest / "index.html", html)
-    write_atomic(dest / MANIFEST, json.dumps({"code": code_key(), "docs": docs}, ensure_ascii=False, indent=0))
+    write_atomic(dest / MANIFEST, json.dumps({**header, "docs": docs}, ensure_ascii=False, indent=0))
     return Summary(documents=len(docs), written=written, skipped=skipped, removed=removed,
                    failures=len(failures), images=images, dest=dest)
-

@@ -132,6 +132,31 @@
     }
     function rowOf(id) { return $("tr" + attrSel("data-item", id)); }
 
+    /* side-panel tables show ROWS rows at a time (hidden rows cost no layout) */
+    var ROWS = 200;
+    function showRows(table, first) {
+      var rows = table.tBodies[0].rows, n = rows.length, cur = +(table.dataset.first || 0);
+      first = Math.max(0, Math.min(first - first % ROWS, n - 1 - (n - 1) % ROWS));
+      if (first === cur) return;
+      for (var i = cur; i < Math.min(n, cur + ROWS); i++) rows[i].hidden = true;
+      for (var j = first; j < Math.min(n, first + ROWS); j++) rows[j].hidden = false;
+      table.dataset.first = first;
+      var label = $(".pager" + attrSel("data-field", table.dataset.field) + " .pager-label");
+      if (label) label.textContent = "rows " + (first + 1) + "–" + Math.min(n, first + ROWS) + " of " + n;
+    }
+    function reveal(row) {
+      var table = row.closest("table");
+      if (row.hidden && table && row.dataset.n !== undefined) showRows(table, +row.dataset.n);
+      var det = row.closest("details");
+      if (det && !det.open) det.open = true;
+    }
+    $$(".pager button").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var table = $("table.items" + attrSel("data-field", btn.parentNode.dataset.field));
+        showRows(table, +(table.dataset.first || 0) + ROWS * +btn.dataset.step);
+      });
+    });
+
     /* selection */
     function select(id, mark, keepFocus) {
       marked.forEach(function (e) { e.classList.remove("marked"); });
@@ -150,7 +175,7 @@
         selectRange(it.span[0], it.span[1]);
       }
       currentRow = rowOf(id);
-      if (currentRow) { currentRow.classList.add("current"); currentRow.scrollIntoView({block: "nearest"}); }
+      if (currentRow) { reveal(currentRow); currentRow.classList.add("current"); currentRow.scrollIntoView({block: "nearest"}); }
       showInspector(id);
       var where = it.mentions ? (it.mentions[0] || {}) : it;
       if (target && it.mentions) {
@@ -421,6 +446,7 @@
       if (row && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); select(row.dataset.item); return; }
       if (row && (ev.key === "ArrowDown" || ev.key === "ArrowUp")) {
         var next = ev.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+        if (next && next.hidden) reveal(next);
         if (next) { ev.preventDefault(); next.focus(); }
         return;
       }

@@ -261,3 +261,33 @@ def test_gold_import_refuses_unreviewed_and_bad_files(site, tmp_path):
     with pytest.raises(CorrectionsError, match="cannot read"):
         import_files([good, broken], tmp_path / "gold")
     assert not (tmp_path / "gold").exists()  # nothing written when one file is bad
+
+
+def test_scan_image_pages_and_boxes_in_pixels(site, tmp_path):
+    """An image input (issue 15's OCR reads them): its page is the image itself, boxes in pixels."""
+    import hashlib
+
+    from PIL import Image
+    _inputs, out, _s = site
+    scan = tmp_path / "scan.png"
+    Image.new("RGB", (800, 1100), "white").save(scan)
+    d = json.loads((out / "hostile.txt.json").read_text(encoding="utf-8"))
+    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+    d["doc_id"], d["source"] = sha[:16], {**d["source"], "path": str(scan), "format": "image", "sha256": sha,
+                                          "pages": 1, "page_sizes": [[800, 1100]]}
+    for f in d["figures"]:
+        f["page"], f["bbox"] = 1, [100, 200, 300, 240]
+    scan_out = tmp_path / "out"
+    scan_out.mkdir()
+    (scan_out / "scan.png.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    summary = build(scan_out)
+    assert summary.images == 1
+    with Image.open(scan_out / "review" / "img" / sha[:16] / "p0001.jpg") as im:
+        assert im.size == (800, 1100)
+    html = (scan_out / "review" / page_name("scan.png.json")).read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="review-data">(.*?)</script>', html, re.S)[1])
+    assert data["pages"]["sizes"] == [[800, 1100]] and data["items"]["f0"]["bbox"] == [100.0, 200.0, 300.0, 240.0]
+    scan.write_bytes(b"changed")  # a source that no longer matches the record: page number only, no image
+    (scan_out / "review" / "img").rename(tmp_path / "old-img")
+    again = build(scan_out, force=True)
+    assert again.images == 0 and 'id="page-img"' not in (scan_out / "review" / page_name("scan.png.json")).read_text()

@@ -189,6 +189,13 @@ def test_correction_survives_reload_exports_and_imports_into_gold(browser, site,
     value.clear()
     value.send_keys("999")
     browser.find_element("css selector", "#edit-form button[type=submit]").click()
+    # f2's boundary moved to a selection one character wider
+    f2 = d["figures"][2]
+    wider = (f2["span"][0], f2["span"][1] + 1)
+    browser.find_element("css selector", "tr[data-item='f2']").click()
+    _select_text(browser, *wider)
+    browser.find_element("id", "set-boundary").click()
+    assert browser.find_element("id", "insp-text").text == d["text"][wider[0]:wider[1]]
     s, e = 0, 4
     added_text = d["text"][s:e]
     _select_text(browser, s, e)
@@ -204,8 +211,8 @@ def test_correction_survives_reload_exports_and_imports_into_gold(browser, site,
     # reload: the marks are still there
     open_page(browser, page)
     status = browser.execute_script(
-        "return ['f0', 'f1', 'a0'].map(i => document.querySelector(`tr[data-item='${i}']`).dataset.verdict)")
-    assert status == ["wrong", "edited", "edited"]  # the added item was given its values
+        "return ['f0', 'f1', 'f2', 'a0'].map(i => document.querySelector(`tr[data-item='${i}']`).dataset.verdict)")
+    assert status == ["wrong", "edited", "edited", "edited"]  # the added item was given its values
     assert browser.execute_script("return document.querySelector(\"#text mark[data-id='f0']\").dataset.verdict") == "wrong"
     # export downloads corrections-<doc_id>.json
     target = downloads / f"corrections-{d['doc_id']}.json"
@@ -226,6 +233,7 @@ def test_correction_survives_reload_exports_and_imports_into_gold(browser, site,
     assert sorted(f["value"] for f in gold["figures"]) == values
     assert {"text": added_text, "value": 42, "unit": "个"}.items() <= next(
         f for f in gold["figures"] if f["value"] == 42).items()
+    assert d["text"][wider[0]:wider[1]] in [f["text"] for f in gold["figures"]]
     scores, missing = evaluate(site, gold_dir)
     assert missing == []
     fig = scores["figures"]

@@ -348,9 +348,7 @@
       var e = state.edits[current] || {};
       e.span = span;
       e.text = textAt(span[0], span[1]);
-      var it = item(current);
-      if (it.gold && "text" in it.gold) e.text = e.text;
-      if (it.field === "departments") e.name = e.text;
+      if (item(current).field === "departments") e.name = e.text;
       state.edits[current] = e;
       setVerdict(current, "edited");
     }

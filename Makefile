@@ -30,6 +30,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/gongwen bench
 
+# The review site for archivists (docs/review.md): open outputs/review/index.html.
+.PHONY: review
+review: run
+	$(BIN)/gongwen review $(OUT)
+
 export: run
 	$(BIN)/gongwen export $(OUT) --format csv -o $(OUT)/tables
 

@@ -25,7 +25,6 @@ PDF_PAGES = [["关于做好2020年扶贫工作的通知", "各乡镇人民政府
              ["一、全年发放补贴4100元，覆盖低保户27户64人。", "二、请于2020年10月19日前报送。", "县扶贫办",
               "2020年7月28日"]]
 PAGE_SIZE = (595.0, 842.0)
-FIGURE_BOX = [184.0, 744.0, 232.0, 764.0]  # around 4100元 on page 2 (x0, top, x1, bottom; points)
 
 
 def make_pdf(path: Path) -> None:
@@ -47,6 +46,19 @@ def make_pdf(path: Path) -> None:
     c.save()
 
 
+def text_box(pdf: Path, page: int, text: str) -> list[float]:
+    """The union of the character boxes of ``text`` on ``page`` (1-based), as issue 15's
+    reader will give it: [x0, top, x1, bottom] in points, origin at the page's top-left."""
+    import pdfplumber
+    with pdfplumber.open(pdf) as doc:
+        chars = [c for c in doc.pages[page - 1].chars if not c["text"].isspace()]
+    joined = "".join(c["text"] for c in chars)
+    i = joined.index(text)
+    run = chars[i:i + len(text)]
+    return [round(min(c["x0"] for c in run), 2), round(min(c["top"] for c in run), 2),
+            round(max(c["x1"] for c in run), 2), round(max(c["bottom"] for c in run), 2)]
+
+
 def make_outputs(root: Path) -> tuple[Path, Path]:
     """(inputs, outdir) of a run over the review test inputs; the PDF output gets boxes."""
     inputs, out = root / "in", root / "out"
@@ -60,7 +72,7 @@ def make_outputs(root: Path) -> tuple[Path, Path]:
     assert main(["run", str(inputs), "-o", str(out), "--quiet", "--workers", "1"]) == 3
     p = out / "notice.pdf.json"
     d = json.loads(p.read_text(encoding="utf-8"))
-    d["figures"][0]["bbox"] = FIGURE_BOX
+    d["figures"][0]["bbox"] = text_box(inputs / "notice.pdf", d["figures"][0]["page"], d["figures"][0]["text"])
     d["source"]["page_sizes"] = [list(PAGE_SIZE)] * len(PDF_PAGES)
     p.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
     return inputs, out

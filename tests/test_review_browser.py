@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from _review_support import BAD_NAME, FIGURE_BOX, PAGE_SIZE, SEEDS, make_outputs
+from _review_support import BAD_NAME, PAGE_SIZE, SEEDS, make_outputs
 from pipeline.cli import main
 from pipeline.evaluate import evaluate
 from pipeline.review import build, page_name
@@ -287,7 +287,7 @@ def test_pdf_page_image_with_its_box(browser, site):
     src, hidden, x, y, w, h, label = got
     assert src.endswith("/p0002.jpg") and not hidden and label == "page 2 of 2"
     W, H = PAGE_SIZE
-    x0, top, x1, bottom = FIGURE_BOX
+    x0, top, x1, bottom = record(site, "notice.pdf")["figures"][0]["bbox"]
     for got_v, want in ((x, x0 / W), (y, top / H), (w, (x1 - x0) / W), (h, (bottom - top) / H)):
         assert abs(got_v - want) < 0.01
     # an item without a box shows its page, no box

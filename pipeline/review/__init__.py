@@ -326,11 +326,12 @@ def render_pages(source: Path, fmt: str, imgdir: Path) -> tuple[list[list[float]
     from PIL import Image
     imgdir.mkdir(parents=True, exist_ok=True)
     sizes_file = imgdir / "sizes.json"
-    if sizes_file.exists():
-        try:
-            return json.loads(sizes_file.read_text(encoding="utf-8")), 0
-        except (OSError, ValueError):
-            pass
+    try:
+        known = json.loads(sizes_file.read_text(encoding="utf-8"))
+        if all((imgdir / f"p{n + 1:04d}.jpg").exists() for n in range(len(known))):
+            return known, 0
+    except (OSError, ValueError):
+        pass
     sizes: list[list[float]] = []
     made = 0
     if fmt == "pdf" or source.suffix.lower() == ".pdf":

@@ -73,6 +73,7 @@ def make_outputs(root: Path) -> tuple[Path, Path]:
     p = out / "notice.pdf.json"
     d = json.loads(p.read_text(encoding="utf-8"))
     d["figures"][0]["bbox"] = text_box(inputs / "notice.pdf", d["figures"][0]["page"], d["figures"][0]["text"])
+    d["household_counts"][0]["bbox"] = None  # an item without a box (the reader may give boxes to all)
     d["source"]["page_sizes"] = [list(PAGE_SIZE)] * len(PDF_PAGES)
     p.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
     return inputs, out

@@ -532,7 +532,8 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
         if not (isinstance(d, dict) and "schema_version" in d and "doc_id" in d and "text" in d):
             continue
         rec = from_dict(Record, d)
-        needs_images = rec.source.format == "pdf" or Path(rec.source.path).suffix.lower() in IMAGE_SUFFIXES
+        needs_images = (rec.source.format in ("pdf", "image")
+                        or Path(rec.source.path).suffix.lower() in IMAGE_SUFFIXES)
         needs_original = bool(rec.normalization.converted_from_traditional)
         source = find_source(rec, outdir, source_root) if (needs_images or needs_original) else None
         img_rel: Optional[list[str]] = None

@@ -157,6 +157,15 @@ def test_clicking_a_figure_row_marks_its_text(browser, site):
         assert [m[:2] for m in marked] == [[f["text"], f["span"][0]]]
         assert marked[0][2], "the marked span has the focus"
         assert browser.find_element("id", "insp-text").text == f["text"]
+        tip = browser.find_element("id", "tip")  # focus shows the resolved values
+        assert tip.is_displayed() and f"value: {f['value']:g}" in tip.text and f"unit: {f['unit']}" in tip.text
+    # a metadata value links to its evidence span
+    ev = next(e for e in d["metadata"]["evidence"] if e["field"] == "title")
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.find_element("css selector", "a.evidence[data-item='m.title']").click()
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('#text mark.marked')).map(m => [m.textContent, +m.dataset.start])") \
+        == [[ev["text"], ev["span"][0]]]
     # keyboard: j moves to the next item in text order, with a visible focus ring
     browser.find_element("css selector", "#text mark[data-id='f0']").click()
     browser.switch_to.active_element.send_keys("j")

@@ -169,7 +169,6 @@ def test_review_is_incremental(site, tmp_path):
     assert (again.written, again.skipped, again.images) == (0, 5, 0)
     assert {p: p.stat().st_mtime_ns for p in (dest / "d").glob("*.html")} == pages
     # one output changes, one disappears
-    rec = json.loads((out / (SEEDS[1] + ".json")).read_text(encoding="utf-8"))
     moved = tmp_path / "moved.json"
     (out / (SEEDS[1] + ".json")).rename(moved)
     try:
@@ -178,7 +177,6 @@ def test_review_is_incremental(site, tmp_path):
         assert not (dest / page_name(SEEDS[1] + ".json")).exists()
     finally:
         moved.rename(out / (SEEDS[1] + ".json"))
-    assert rec["doc_id"]
     fourth = build(out, dest)
     assert (fourth.written, fourth.skipped) == (1, 4)
 
@@ -293,3 +291,16 @@ def test_scan_image_pages_and_boxes_in_pixels(site, tmp_path):
     (scan_out / "review" / "img").rename(tmp_path / "old-img")
     again = build(scan_out, force=True)
     assert again.images == 0 and 'id="page-img"' not in (scan_out / "review" / page_name("scan.png.json")).read_text()
+
+
+def test_an_unreadable_output_is_listed_not_fatal(site, tmp_path):
+    _inputs, out, _s = site
+    broken = tmp_path / "out"
+    broken.mkdir()
+    for name in SEEDS:
+        (broken / (name + ".json")).write_bytes((out / (name + ".json")).read_bytes())
+    (broken / "old.txt.json").write_text('{"schema_version": "1", "doc_id": "x", "text": "t"}', encoding="utf-8")
+    summary = build(broken)
+    assert (summary.documents, summary.failures) == (2, 1)
+    text = "".join(parse(broken / "review" / "index.html").data)
+    assert "old.txt.json" in text and "bad_output" in text

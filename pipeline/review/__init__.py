@@ -508,6 +508,7 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
         old = {"docs": {}}
     docs: dict[str, dict] = {}
     written = skipped = images = 0
+    bad: list[dict] = []
     dest_res = dest.resolve()
     for path in _record_files(outdir):
         if dest_res == path.resolve() or dest_res in path.resolve().parents:
@@ -531,7 +532,12 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
             continue
         if not (isinstance(d, dict) and "schema_version" in d and "doc_id" in d and "text" in d):
             continue
-        rec = from_dict(Record, d)
+        try:
+            rec = from_dict(Record, d)
+        except (TypeError, ValueError, KeyError, AttributeError) as e:  # one bad output must not stop the site
+            bad.append({"path": rel, "stage": "review", "error": "bad_output",
+                        "message": f"not a record this gongwen can read: {type(e).__name__}: {e}"})
+            continue
         needs_images = (rec.source.format in ("pdf", "image")
                         or Path(rec.source.path).suffix.lower() in IMAGE_SUFFIXES)
         needs_original = bool(rec.normalization.converted_from_traditional)
@@ -564,7 +570,7 @@ def build(outdir: Path, dest: Optional[Path] = None, *, source_root: Optional[Pa
         if rel not in docs and prev.get("page") not in kept:
             (dest / prev["page"]).unlink(missing_ok=True)
             removed += 1
-    failures = read_failures(outdir)
+    failures = read_failures(outdir) + bad
     rows = [docs[r]["row"] for r in sorted(docs)]
     html = environment().get_template("index.html").render(rows=rows, failures=failures, fields=FIELDS[1:],
                                                            labels=LABELS, outdir=str(outdir))

@@ -304,3 +304,19 @@ def test_an_unreadable_output_is_listed_not_fatal(site, tmp_path):
     assert (summary.documents, summary.failures) == (2, 1)
     text = "".join(parse(broken / "review" / "index.html").data)
     assert "old.txt.json" in text and "bad_output" in text
+
+
+def test_templates_and_assets_are_package_data():
+    """A non-editable install carries every template and asset (pyproject package-data)."""
+    import fnmatch
+    import tomllib
+
+    from conftest import ROOT
+    from pipeline.review import HERE
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    declared = patterns["pipeline.review"]
+    files = [p.relative_to(HERE).as_posix() for p in HERE.rglob("*")
+             if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts]
+    assert {"templates/index.html", "templates/document.html", "static/review.js", "static/review.css"} <= set(files)
+    for f in files:
+        assert any(fnmatch.fnmatch(f, pat) for pat in declared), f"{f} is not in package-data"

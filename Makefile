@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/gongwen run corpus -o $(OUT) --exclude 'gold/*'
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 eval: run
 	$(BIN)/gongwen eval $(OUT) corpus/gold
@@ -29,6 +29,11 @@ eval: run
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/gongwen bench
+
+# The review site for archivists (docs/review.md): open outputs/review/index.html.
+.PHONY: review
+review: run
+	$(BIN)/gongwen review $(OUT)
 
 export: run
 	$(BIN)/gongwen export $(OUT) --format csv -o $(OUT)/tables

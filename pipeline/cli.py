@@ -31,6 +31,9 @@ EPILOG = """examples:
                                                 years for year-less dates when the text has none
   gongwen eval outputs corpus/gold              contract section 8 scores
   gongwen schema                                JSON Schema of one output record
+  gongwen review outputs                        static review site in outputs/review/ (open index.html)
+  gongwen gold import corrections-*.json -o corpus/gold
+                                                reviewers' corrections into gold files
 """
 
 
@@ -88,6 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("golddir", type=Path, nargs="?", default=Path("corpus/gold"))
     v.add_argument("--brief", action="store_true", help="scores only, no list of misses")
 
+    w = sub.add_parser("review", help="a static review site (index + one page per document) from OUTDIR")
+    w.add_argument("outdir", type=Path, metavar="OUTDIR")
+    w.add_argument("-o", "--out", type=Path, metavar="DIR", help="where the site goes (default: OUTDIR/review)")
+    w.add_argument("--source-root", type=Path, metavar="DIR",
+                   help="where to look for the input files (page images, original script) if not at source.path")
+    w.add_argument("--force", action="store_true", help="rewrite every page, even those up to date")
+
+    g = sub.add_parser("gold", help="gold files from reviewers' corrections")
+    gsub = g.add_subparsers(dest="gold_command", required=True, parser_class=_Parser)
+    gi = gsub.add_parser("import", help="corrections-<doc_id>.json files (exported by review pages) into gold files")
+    gi.add_argument("files", nargs="+", type=Path, metavar="CORRECTIONS.json")
+    gi.add_argument("-o", "--out", type=Path, required=True, metavar="GOLDDIR")
+    gi.add_argument("--force", action="store_true", help="replace existing gold files")
+    gi.add_argument("--accept-unreviewed", action="store_true",
+                    help="keep items nobody reviewed as extracted (copies the extractor into the gold)")
+
     b = sub.add_parser("bench", help="benchmarks, as ratios against baselines run alongside")
     b.add_argument("names", nargs="*", help="run only these benchmarks")
     b.add_argument("--quick", action="store_true", help="a small sample (smoke test)")
@@ -142,7 +161,8 @@ def _jsonl_rows(stream):
 
 
 def cmd_extract(args) -> int:
-    from .assemble import StageFailure, process_bytes, process_text
+    from . import extract_bytes, extract_file, extract_text
+    from .assemble import StageFailure
     from .schema import dumps, to_dict
 
     if args.jsonl:
@@ -157,7 +177,7 @@ def cmd_extract(args) -> int:
                     if not isinstance(row, dict) or not isinstance(row.get("text"), str):
                         raise ValueError('each line needs {"id", "text"}')
                     ref = _date(row["reference_date"]) if row.get("reference_date") else args.reference_date
-                    record = process_text(row["text"], str(row_id if row_id is not None else f"line-{no}"), ref)
+                    record = extract_text(row["text"], ref, name=str(row_id if row_id is not None else f"line-{no}"))
                     out = {"id": row_id, **to_dict(record)}
                 except (ValueError, argparse.ArgumentTypeError, AttributeError) as e:
                     failed += 1
@@ -171,16 +191,15 @@ def cmd_extract(args) -> int:
                 sys.stdout.flush()
         return EXIT_FAILURES if failed else EXIT_OK
 
-    if args.file == "-":
-        data, name, suffix = sys.stdin.buffer.read(), "<stdin>", ""
-    else:
-        path = Path(args.file)
-        if not path.is_file():
-            print(f"gongwen: no such file: {path}", file=sys.stderr)
-            return EXIT_USAGE
-        data, name, suffix = path.read_bytes(), args.file, path.suffix
+    name = "<stdin>" if args.file == "-" else args.file
+    if args.file != "-" and not Path(args.file).is_file():
+        print(f"gongwen: no such file: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        record = process_bytes(data, name, suffix, args.reference_date)
+        if args.file == "-":
+            record = extract_bytes(sys.stdin.buffer.read(), name, "", args.reference_date)
+        else:
+            record = extract_file(args.file, args.reference_date)
     except StageFailure as e:
         print(json.dumps({"path": name, "stage": e.stage, "error": e.code, "message": e.message},
                          ensure_ascii=False), file=sys.stderr)
@@ -212,7 +231,34 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "export": cmd_export, "extract": cmd_extract, "schema": cmd_schema,
+def cmd_review(args) -> int:
+    from .review import build
+    if not args.outdir.is_dir():
+        print(f"gongwen: no such directory: {args.outdir}", file=sys.stderr)
+        return EXIT_USAGE
+    s = build(args.outdir, args.out, source_root=args.source_root, force=args.force)
+    print(f"gongwen: review site {s.dest / 'index.html'}: {s.documents} documents ({s.written} written, "
+          f"{s.skipped} up to date, {s.removed} removed), {s.failures} failed inputs, {s.images} page images",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_gold(args) -> int:
+    from .gold import CorrectionsError, import_files
+    try:
+        done = import_files(args.files, args.out, force=args.force, accept_unreviewed=args.accept_unreviewed)
+    except CorrectionsError as e:
+        print(f"gongwen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    for d in done:
+        c = d.counts
+        note = f", {c['unreviewed']} unreviewed kept as extracted" if c["unreviewed"] else ""
+        print(f"gongwen: {d.path}: {c['right']} right, {c['edited']} corrected, {c['wrong']} wrong (dropped), "
+              f"{c['added']} added{note}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"review": cmd_review, "gold": cmd_gold, "run": cmd_run, "export": cmd_export, "extract": cmd_extract, "schema": cmd_schema,
             "eval": cmd_eval, "bench": cmd_bench}
 
 

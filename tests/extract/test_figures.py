@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import Context, figures, household_counts
+from pipeline.normalize import normalize
 from pipeline.schema import APPROX, FIGURE_KINDS
 from pipeline.segment import make_doc
 from tests.conftest import case_params, load_cases
@@ -36,7 +37,7 @@ def check_items(text: str, items) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
-    text = case["text"]
+    text = normalize(case["text"]).text  # as the pipeline sees it (full-width digits folded)
     _hh, figs = run_both(text)
     check_items(text, figs)
     got = [(f.value, f.unit) for f in figs]
@@ -86,3 +87,23 @@ def test_property_never_raises_and_spans_are_exact(text):
     taken = [h.span for h in hh]
     for f in figs:
         assert all(f.span[1] <= s or f.span[0] >= e for s, e in taken)
+
+
+def _scan_seconds(text: str) -> float:
+    import time
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        figures.scan(text)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+@pytest.mark.parametrize("unit", ["1", "1,234", "1.5", "三", "1 000 ", "一二", "-1"])
+def test_scan_is_linear_in_a_run_of_digits(unit):
+    """8x the input may cost at most 12x the time (the scan was quadratic: 10k digits, 15 s)."""
+    small = unit * (8000 // len(unit))
+    figures.scan("预热1万元")
+    t1 = _scan_seconds(small)
+    t8 = _scan_seconds(small * 8)
+    assert t8 <= 12 * max(t1, 2e-3), (t1, t8)

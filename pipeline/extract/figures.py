@@ -648,13 +648,13 @@ def extract(doc, ctx) -> list[Figure]:
     years = bare_years(text, zones, dates)
     out: list[Figure] = []
     for q in quantities:
-        if q.kind == HOUSEHOLD:
-            continue
         if dates.hits(q.num_start, q.num_end) or households.hits(q.start, q.end):
             continue
+        # a 户 count household_counts did not take counts businesses (新增市场主体2.1万户)
+        kind = "count" if q.kind == HOUSEHOLD else q.kind
         out.append(Figure(
             text=text[q.start:q.end], span=(q.start, q.end), value=q.value, unit=q.unit,
-            kind=q.kind, approx=q.approx, value_max=q.value_max, subject=subject_of(text, q),
+            kind=kind, approx=q.approx, value_max=q.value_max, subject=subject_of(text, q),
             year=year_before(text, q.start, years), suspect=q.suspect,
         ))
     return out

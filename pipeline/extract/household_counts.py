@@ -1,10 +1,15 @@
 """Household counts (contract section 6): households and persons of a population group.
 
 Reads the quantities of ``figures.scan`` (one numeral grammar for both extractors) and
-keeps: every count with a household unit (户), paired with a person count right after
-it (294户587人, 11户，41人); and person counts (人 名 口) whose group is a poverty
-population (贫困学生91名, 适龄儿童5人). The group words, honours, scope words and pair
-separators are data in rules/household_counts.toml. Person counts left over are figures.
+keeps: every count with a household unit (户) that does not count businesses, paired with a
+person count right after it (294户587人, 11户，41人); and person counts (人 名 口) whose group
+is a poverty population (贫困学生91名, 适龄儿童5人). A 户 count of businesses (新增市场主体2.1万户)
+is left to figures, as are person counts of other groups. The group words, business words,
+honours, scope words and pair separators are data in rules/household_counts.toml.
+
+The category is the group the sentence names: the group noun right before the count (with
+its modifiers: 建档立卡贫困户), the group right after it (5567户困难家庭), or the verb phrase that
+governs it (避险搬迁安置1252户, 危房改造13户).
 """
 from __future__ import annotations
 
@@ -31,6 +36,10 @@ class HouseholdRules:
     joiners: frozenset
     heads: tuple
     max_chars: int
+    lead_verbs: frozenset
+    places: tuple
+    household_words: tuple
+    business: tuple
 
 
 @cache
@@ -44,20 +53,58 @@ def hh_rules() -> HouseholdRules:
         poverty=tuple(g["poverty"]), honours=tuple(g["honours"]),
         scope=by_len(g["scope"]), skip_before=by_len(g["skip_before"]),
         joiners=frozenset(g["joiners"]), heads=by_len(g["heads"]), max_chars=int(g["max_chars"]),
+        lead_verbs=frozenset(g["lead_verbs"]), places=tuple(g["places"]),
+        household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
     )
 
 
 _NOUNISH = ("n", "j", "l")
+_MODIFIER = ("a", "an", "b")  # 困难家庭, 临时
+_VERBAL = ("v", "vn")  # 避险搬迁安置, 危房改造
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
 
 
 def _groupish(word: str, flag: str, r: HouseholdRules) -> bool:
-    """A word that can be part of a group name (贫困户, 建档立卡, 脱贫, 边缘户)."""
+    """A word that can be part of a group name (贫困户, 建档立卡, 脱贫, 边缘户, 困难家庭)."""
     if any(k in word for k in r.poverty) or word in r.households:
         return True
     if not _CJK_WORD.match(word):
         return False
-    return flag.startswith(_NOUNISH) or flag == "x"
+    return flag.startswith(_NOUNISH) or flag == "x" or flag in _MODIFIER
+
+
+def _headed(word: str, r: HouseholdRules) -> bool:
+    """A group noun (贫困户, 群众, 困难家庭): a word that ends with a head of rules [groups] heads."""
+    return word.endswith(r.heads)
+
+
+def _trim_front(cat: str, words: list[str], r: HouseholdRules) -> tuple[str, int]:
+    """``cat`` without scope words, skip words and governing verbs at its front (全县完成易地扶贫
+    搬迁安置 -> 易地扶贫搬迁安置), and how many characters went. A bare head is never left."""
+    cut = 0
+    changed = True
+    while changed:
+        changed = False
+        rest = cat[cut:]
+        for w in (*r.skip_before, *r.scope):
+            if rest.startswith(w) and len(rest) > len(w) and not (len(rest) - len(w) <= 2 and _headed(rest, r) and w in r.skip_before and rest[len(w):] in r.heads):
+                cut += len(w)
+                changed = True
+                break
+        if changed:
+            continue
+        pos = 0
+        for w in words:  # whole governing verbs (监测 of 监测消除返贫风险, not of 监测对象)
+            if pos == cut and w in r.lead_verbs:
+                left = cat[cut + len(w):]
+                if left and left not in r.heads and not (len(left) <= 2 and _headed(left, r)):
+                    cut += len(w)
+                    changed = True
+                break
+            pos += len(w)
+            if pos > cut:
+                break
+    return cat[cut:], cut
 
 
 def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str], int]:
@@ -80,25 +127,29 @@ def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[st
         return None, -1
     run: list[str] = []
     size = 0
+    # A group noun next to the count takes its modifiers (建档立卡贫困户, 搬迁群众) and stops at a
+    # verb (结对帮扶|贫困户); a verb next to it heads a verb phrase that names the group by what
+    # was done for it (避险搬迁安置, 农村危房改造), which may hold verbs and nouns.
+    verbal = None
     for w, f in reversed(F.pos_words(head)):
-        if not _groupish(w, f, r) or size + len(w) > r.max_chars:
+        if size + len(w) > r.max_chars:
+            break
+        if verbal is None:
+            verbal = not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty, w)))
+        ok = _groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
+        if not ok:
             break
         run.append(w)
         size += len(w)
-    cat = "".join(reversed(run))
+    words = list(reversed(run))
+    cat = "".join(words)
     if not cat:
         return None, -1
     start = pos - len(clause) + end - len(cat)
-    for w in r.skip_before:  # 资助贫困学生 -> 贫困学生
-        if cat.startswith(w) and len(cat) > len(w):
-            cat = cat[len(w):]
-            start += len(w)
-            break
-    for s in r.scope:
-        if cat.startswith(s) and len(cat) > len(s):
-            cat = cat[len(s):]
-            start += len(s)
-            break
+    cat, cut = _trim_front(cat, words, r)  # 资助贫困学生 -> 贫困学生; 全县完成… -> …
+    start += cut
+    if cat.endswith(r.places) and cat not in r.scope:
+        return None, -1  # 重点贫困县: a place, not a group
     return cat, (start if end == len(clause) else -1)
 
 
@@ -129,6 +180,58 @@ def category_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str
 
 def _has(words: tuple, s: Optional[str]) -> bool:
     return bool(s) and any(k in s for k in words)
+
+
+def _last_business(s: str, r: HouseholdRules) -> int:
+    """End of the last business word in ``s`` (个体工商户, 市场主体), or -1."""
+    best = -1
+    for w in r.business:
+        i = s.rfind(w)
+        if i >= 0:
+            best = max(best, i + len(w))
+    return best
+
+
+_SENTENCE = re.compile(r"[。；;！？!?\n]")
+_CLAUSE = re.compile(r"[，,、：:]")
+
+
+def counts_business(text: str, q, r: HouseholdRules) -> bool:
+    """Whether a 户 count counts businesses: the noun right after it is a business (1200户小微企业),
+    or the subject of its clause is (新增市场主体2.1万户; 市场主体持续壮大，全年新增2.3万户) with no
+    household group between that word and the count (组织企业结对帮扶贫困户1200户 is households)."""
+    after = F.clause_after(text, q.end, r.max_chars)
+    run = []
+    for w, f in F.pos_words(after):
+        if not (_groupish(w, f, r) or w in ("的", "各类")):
+            break
+        run.append(w)
+    noun = "".join(run)
+    if noun:
+        b = _last_business(noun, r)
+        if b >= 0 and not _has(r.household_words, noun[b:]):
+            return True
+        if _has(r.household_words, noun) or _has(r.poverty, noun):
+            return False
+    lo = max(0, q.start - 40)
+    sentence = text[lo:q.start]
+    m = None
+    for m in _SENTENCE.finditer(sentence):
+        pass
+    if m is not None:
+        sentence = sentence[m.end():]
+    clauses = _CLAUSE.split(sentence)
+    for k, clause in enumerate(reversed(clauses)):
+        b = _last_business(clause, r)
+        if b >= 0:
+            return not (_has(r.household_words, clause[b:]) or _has(r.poverty, clause[b:]))
+        if _has(r.household_words, clause) or _has(r.poverty, clause):
+            return False
+        if k == 0 and any(f.startswith(_NOUNISH) for w, f in F.pos_words(clause) if w not in r.skip_before):
+            return False  # the clause names its own subject (not a business)
+        if k >= 1:
+            break
+    return False
 
 
 def _int(v: float) -> Optional[int]:
@@ -164,6 +267,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             households = _int(q.value)
             if households is None:
                 continue  # an average (每千人116.8户), not a count
+            if counts_business(text, q, r):
+                continue  # a figure (新增市场主体2.1万户)
             if i < len(qs):
                 p = qs[i]
                 if (p.kind == "count" and p.surface_unit in r.persons and p.value_max is None

@@ -40,6 +40,7 @@ class HouseholdRules:
     places: tuple
     household_words: tuple
     business: tuple
+    aggregates: tuple
 
 
 @cache
@@ -55,6 +56,7 @@ def hh_rules() -> HouseholdRules:
         joiners=frozenset(g["joiners"]), heads=by_len(g["heads"]), max_chars=int(g["max_chars"]),
         lead_verbs=frozenset(g["lead_verbs"]), places=tuple(g["places"]),
         household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
+        aggregates=tuple(t["business"]["aggregates"]),
     )
 
 
@@ -87,7 +89,7 @@ def _trim_front(cat: str, words: list[str], r: HouseholdRules) -> tuple[str, int
         changed = False
         rest = cat[cut:]
         for w in (*r.skip_before, *r.scope):
-            if rest.startswith(w) and len(rest) > len(w) and not (len(rest) - len(w) <= 2 and _headed(rest, r) and w in r.skip_before and rest[len(w):] in r.heads):
+            if rest.startswith(w) and len(rest) > len(w):
                 cut += len(w)
                 changed = True
                 break
@@ -131,6 +133,7 @@ def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[st
     # verb (结对帮扶|贫困户); a verb next to it heads a verb phrase that names the group by what
     # was done for it (避险搬迁安置, 农村危房改造), which may hold verbs and nouns.
     verbal = None
+    flags: list[str] = []
     for w, f in reversed(F.pos_words(head)):
         if size + len(w) > r.max_chars:
             break
@@ -140,12 +143,19 @@ def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[st
         if not ok:
             break
         run.append(w)
+        flags.append(f)
         size += len(w)
     words = list(reversed(run))
+    if verbal:
+        heads = [k for k, w in enumerate(words) if _headed(w, r)]
+        if heads and all(f.startswith(("v", "a", "d")) for f in list(reversed(flags))[heads[-1] + 1:]):
+            words = words[:heads[-1] + 1]  # 脱贫人口外出务工 -> 脱贫人口 (家庭适老化改造 stays)
+        elif len(words) == 1 and flags[0].startswith("v") and not _has(r.poverty, words[0]):
+            return None, -1  # a lone verb (培育, 启动) names no group
     cat = "".join(words)
     if not cat:
         return None, -1
-    start = pos - len(clause) + end - len(cat)
+    start = pos - len(clause) + end - size
     cat, cut = _trim_front(cat, words, r)  # 资助贫困学生 -> 贫困学生; 全县完成… -> …
     start += cut
     if cat.endswith(r.places) and cat not in r.scope:
@@ -227,9 +237,10 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
             return not (_has(r.household_words, clause[b:]) or _has(r.poverty, clause[b:]))
         if _has(r.household_words, clause) or _has(r.poverty, clause):
             return False
-        if k == 0 and any(f.startswith(_NOUNISH) for w, f in F.pos_words(clause) if w not in r.skip_before):
+        nouns = [w for w, f in F.pos_words(clause) if f.startswith(_NOUNISH) and w not in r.skip_before]
+        if k == 0 and nouns and not all(w in r.aggregates for w in nouns):
             return False  # the clause names its own subject (not a business)
-        if k >= 1:
+        if k >= 1 and not (nouns and all(w in r.aggregates for w in nouns)) and k >= 2:
             break
     return False
 

@@ -41,6 +41,7 @@ class HouseholdRules:
     household_words: tuple
     business: tuple
     aggregates: tuple
+    self_named: frozenset
 
 
 @cache
@@ -57,6 +58,7 @@ def hh_rules() -> HouseholdRules:
         lead_verbs=frozenset(g["lead_verbs"]), places=tuple(g["places"]),
         household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
         aggregates=tuple(t["business"]["aggregates"]),
+        self_named=frozenset(u.get("self_named", ())),
     )
 
 
@@ -109,8 +111,9 @@ def _trim_front(cat: str, words: list[str], r: HouseholdRules) -> tuple[str, int
     return cat[cut:], cut
 
 
-def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str], int]:
-    """The group named just before ``pos`` and where it starts (-1 when none).
+def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) -> tuple[Optional[str], int]:
+    """The group named just before ``pos`` and where it starts (-1 when none). With ``verbs``
+    a verb phrase next to the count names the group too (避险搬迁安置1252户).
 
     Scope words are dropped from its front unless nothing else names the group
     (全村低保户 -> 低保户; 全村共有 -> 全村)."""
@@ -138,7 +141,7 @@ def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[st
         if size + len(w) > r.max_chars:
             break
         if verbal is None:
-            verbal = not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty, w)))
+            verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty, w)))
         ok = _groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
         if not ok:
             break
@@ -291,10 +294,14 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             persons = _int(q.value)
             if persons is None:
                 continue
-        before, b_start = category_before(text, first.start, r)
+        # a verb phrase names a group of households (危房改造13户); a person count needs its group
+        # noun (贫困学生91名; 每万人口拥有执业医师3人 is a figure)
+        before, b_start = category_before(text, first.start, r, verbs=households is not None)
         if 0 <= b_start < last_end:  # the words belong to the previous count (0户0户)
             before, b_start = None, -1
         after, a_end = category_after(text, last.end, r)
+        if last.surface_unit in r.self_named and not before:
+            before = last.surface_unit  # 13亿多人口
         if households is None:
             # a person count alone: only a poverty population's (贫困学生91名, 适龄儿童5人)
             if _has(r.honours, before) or _has(r.honours, after):

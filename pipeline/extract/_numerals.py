@@ -30,10 +30,6 @@ _POWER = {"十": 1, "拾": 1, "百": 2, "佰": 2, "千": 3, "仟": 3, "万": 4, 
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _float(d: Decimal) -> float:
-    return float(d.normalize()) if d == d.to_integral_value() else float(d)
-
-
 @lru_cache(maxsize=4096)
 def parse_decimal(s: str) -> Optional[Decimal]:
     """The exact value of a numeral string, or None when it is not one.
@@ -67,15 +63,16 @@ def parse_number(s: str) -> Optional[float]:
     (12000.0, 50.0, 100.0, 1235.0)
     """
     d = parse_decimal(s)
-    return None if d is None else _float(d)
+    return None if d is None else float(d)
 
 
+@lru_cache(maxsize=4096)
 def scaled(num: str, multiplier: Optional[Decimal]) -> Optional[float]:
     """``num`` times a multiplier (万 = 10⁴ ...), in exact decimals: 16.4 亿 -> 1640000000."""
     d = parse_decimal(num)
     if d is None:
         return None
-    return _float(d * multiplier) if multiplier is not None else _float(d)
+    return float(d * multiplier) if multiplier is not None else float(d)
 
 
 def vague_pair(s: str) -> Optional[tuple[int, int]]:

@@ -205,6 +205,21 @@ def _last_business(s: str, r: HouseholdRules) -> int:
     return best
 
 
+def _names_household(s: str, r: HouseholdRules) -> bool:
+    """Whether ``s`` names a household group (贫困户, 困难家庭, 群众); the 户 of a count in it
+    (新增市场主体25万户) is a unit, not a group."""
+    if _has(r.poverty, s):
+        return True
+    for w in r.household_words:
+        i = s.find(w)
+        while i >= 0:
+            if not (w in r.households and i > 0 and s[i - 1] in _NUMERAL_CHARS):
+                return True
+            i = s.find(w, i + 1)
+    return False
+
+
+_NUMERAL_CHARS = frozenset("0123456789.零〇一二两三四五六七八九十百千万亿余多")
 _SENTENCE = re.compile(r"[。；;！？!?\n]")
 _CLAUSE = re.compile(r"[，,、：:]")
 
@@ -237,8 +252,8 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     for k, clause in enumerate(reversed(clauses)):
         b = _last_business(clause, r)
         if b >= 0:
-            return not (_has(r.household_words, clause[b:]) or _has(r.poverty, clause[b:]))
-        if _has(r.household_words, clause) or _has(r.poverty, clause):
+            return not _names_household(clause[b:], r)
+        if _names_household(clause, r):
             return False
         nouns = [w for w, f in F.pos_words(clause) if f.startswith(_NOUNISH) and w not in r.skip_before]
         if k == 0 and nouns and not all(w in r.aggregates for w in nouns):

@@ -228,7 +228,10 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     """Whether a 户 count counts businesses: the noun right after it is a business (1200户小微企业),
     or the subject of its clause is (新增市场主体2.1万户; 市场主体持续壮大，全年新增2.3万户) with no
     household group between that word and the count (组织企业结对帮扶贫困户1200户 is households)."""
+    lo = max(0, q.start - 40)
     after = F.clause_after(text, q.end, r.max_chars)
+    if _last_business(text[lo:q.start], r) < 0 and _last_business(after, r) < 0:
+        return False  # no business word near: nothing to tag
     run = []
     for w, f in F.pos_words(after):
         if not (_groupish(w, f, r) or w in ("的", "各类")):
@@ -241,7 +244,6 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
             return True
         if _has(r.household_words, noun) or _has(r.poverty, noun):
             return False
-    lo = max(0, q.start - 40)
     sentence = text[lo:q.start]
     m = None
     for m in _SENTENCE.finditer(sentence):

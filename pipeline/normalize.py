@@ -5,8 +5,10 @@ Steps, in order (each keeps a map from its output back to its input; the maps co
 1. line ends: CRLF and CR become LF;
 2. pinyin glosses removed: ``導(dǎo)`` -> ``導`` (a parenthesised run of Latin letters with
    at least one tone mark, directly after a character: a Han one, or mojibake);
-3. width folding: full-width digits, Latin letters and ``％`` to ASCII, odd spaces to ' '
-   (targeted, not NFKC: NFKC changes length on ㈠ and ㎡);
+3. width folding: full-width digits, Latin letters and ``％`` to ASCII, the full-width point
+   ``．`` between digits (１２．５ -> 12.5) and the full-width minus ``－`` before a digit
+   (－２．１％ -> -2.1%), odd spaces to ' ' (targeted, not NFKC: NFKC changes length on ㈠ and
+   ㎡; a ``．`` or ``－`` elsewhere is punctuation of the Chinese text and stays);
 4. Traditional -> Simplified with OpenCC t2s, only for a Traditional document or
    paragraph, with rules/t2s_protect.txt names kept as written (乾安县 stays);
 5. whitespace: runs collapsed to one space, lines stripped, blank lines dropped;
@@ -43,6 +45,10 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
           0xFF05: ord("%")}
 _FULLWIDTH = re.compile("[" + "".join(map(chr, sorted(_WIDTH))) + "]+")  # the characters _WIDTH folds
+# A full-width point between digits is a decimal point, a full-width minus before a digit a sign
+# (checked after the digits are folded; the list marker 一． and the dash 甲－乙 stay).
+_NUMBER_MARKS = re.compile(r"．(?<=\d．)(?=\d)|－(?=\d)")
+_NUMBER_FOLD = {0xFF0E: ".", 0xFF0D: "-"}
 # U+FFFD, private use, or ? with a Han character or digit on either side (tested behind
 # and ahead of the ?: a pattern that opens with a character class scans fast).
 _SUSPECT = re.compile(rf"[\ufffd\ue000-\uf8ff]|\?(?:(?<=[{HAN}0-9]\?)|(?=[{HAN}0-9]))")
@@ -230,11 +236,15 @@ def rejoin_lines(text: str, mapping: array) -> tuple[str, array, int]:
 
 
 def fold_width(text: str) -> str:
-    """Full-width digits, Latin letters and ％ to ASCII (same length: offsets unchanged).
+    """Full-width digits, Latin letters and ％ to ASCII, and ．/－ inside numbers (same length:
+    offsets unchanged).
 
     Only the runs that need it are translated: ``str.translate`` with a dict walks every
     character of the document through a Python mapping."""
-    return _FULLWIDTH.sub(lambda m: m.group().translate(_WIDTH), text)
+    text = _FULLWIDTH.sub(lambda m: m.group().translate(_WIDTH), text)
+    if "．" in text or "－" in text:
+        text = _NUMBER_MARKS.sub(lambda m: m.group().translate(_NUMBER_FOLD), text)
+    return text
 
 
 # --- the whole step ----------------------------------------------------------------------

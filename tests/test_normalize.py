@@ -27,7 +27,7 @@ def check_offsets(source: str, n) -> None:
             assert src.isspace() or src in "\r\u3000", (i, c, src)
         else:
             folded = src.translate({0xFF05: "%"}) if src == "％" else src
-            if "\uff10" <= src <= "\uff5a":
+            if "\uff10" <= src <= "\uff5a" or src in "．－":
                 folded = chr(ord(src) - 0xFEE0)
             assert c == folded or c == t2s(src) or t2s(c) == t2s(src), (i, c, src)
 
@@ -112,8 +112,10 @@ def test_suspect_question_marks_need_a_han_or_digit_neighbour(source, count):
     assert normalize(source).normalization.suspect_chars == count
 
 
-def test_width_folding_touches_only_fullwidth_alphanumerics_and_percent():
-    assert fold_width("ＧＤＰ增长６．５％，（一）：ａｂ") == "GDP增长6．5%，（一）：ab"
+def test_width_folding_touches_only_fullwidth_alphanumerics_percent_and_number_marks():
+    assert fold_width("ＧＤＰ增长６．５％，（一）：ａｂ") == "GDP增长6.5%，（一）：ab"
+    assert fold_width("增长－２．１％，一．总则，甲－乙") == "增长-2.1%，一．总则，甲－乙"
+    assert fold_width("１２．５万元") == "12.5万元"
     assert fold_width("没有全角字母") == "没有全角字母"
 
 

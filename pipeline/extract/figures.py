@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Optional
 
@@ -22,16 +23,22 @@ from .. import rules
 from ..errors import RulesError
 from ..schema import Figure
 from ..segment import tagged, text_of
-from ._numerals import parse_digits, parse_number
+from ._numerals import CAPITAL_DIGITS, CAPITAL_UNITS, parse_digits, parse_number, scaled, vague_pair
 
 UNIT_FILES = {"money": "units_money.txt", "percent": "units_percent.txt",
               "measure": "units_measure.txt", "count": "units_count.txt"}
 HOUSEHOLD = "household"  # kind of the household units of rules/household_counts.toml
 
-_AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# Arabic numerals: thousands separated by commas or by the spaces a PDF put in (1,234.5;
+# 1 000), a decimal point with spaces around it (5 . 5). Repetitions are bounded and a number
+# never starts inside another (the lookbehind in ``grammar``): the scan stays linear in a
+# run of digits.
+_AR = r"(?:\d{1,3}(?:,\d{3}){1,5}(?!\d)|\d{1,3}(?: \d{3}){1,4}(?!\d)|\d+)(?: ?\. ?\d+)?"
 _CN_DIGITS = "零〇一二两三四五六七八九"
-_CN = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
-_MULTS = frozenset("十百千万亿")
+_CN = (f"[零〇一二两三四五六七八九十百千万亿{CAPITAL_DIGITS}{CAPITAL_UNITS}]+"
+       "(?:点[零〇一二三四五六七八九]+)?")
+_MULTS = frozenset("十百千万亿" + CAPITAL_UNITS)
+_CAPITALS = frozenset(CAPITAL_DIGITS[1:] + CAPITAL_UNITS)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_WORD = re.compile(_CJK.pattern + "*")
 _OPENERS = frozenset("“‘「《〈（(【")
@@ -52,6 +59,7 @@ class Quantity:
     approx: Optional[str]
     chinese: bool  # written in Chinese numerals
     suspect: bool
+    sign_start: int = -1  # where a "-" stands before the numeral that may be a range separator
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,17 @@ class Grammar:
     names: Optional[re.Pattern]
     bare_year: re.Pattern
     sentence_end: re.Pattern  # any one character that ends a sentence
+    ranges: frozenset
+    negative: frozenset
+    vague: frozenset
+    currency_signs: dict
+    currency_before: dict
+    currency_before_pattern: Optional[re.Pattern]
+    whole: str
+    fractions: dict
+    date_after: dict
+    date_before: dict
+    word_prefixes: frozenset
 
 
 def _unit_lexicon(name: str, kind: str) -> dict:
@@ -110,21 +129,32 @@ def grammar() -> Grammar:
     nums = t["numbers"]
     mult = {k: float(v) for k, v in nums["multipliers"].items()}
     alt = rules.alternation
-    # Every match starts with a numeral, a prefix unit (百分之) or an approximation word
-    # (超过): a lookahead on those first characters lets the engine skip other positions
-    # at once (three times faster; the matches are the same).
-    first = "".join(sorted({w[0] for w in (*t["prefix_units"], *ap["before"])}))
+    cur = t["currency"]
+    neg = alt(nums["negative"], "figures.toml:numbers.negative")
+    vague = f"(?:{alt(nums['vague'], 'figures.toml:numbers.vague')})[十百千万亿]+"
+    # Every match starts with a numeral, a prefix unit (百分之), a sign, a currency sign or an
+    # approximation word (超过): a lookahead on those first characters lets the engine skip
+    # other positions at once (three times faster; the matches are the same). No match starts
+    # right after a digit or a numeral character (the exclusions below reject those anyway):
+    # that keeps the scan linear in a run of digits.
+    starts = (*t["prefix_units"], *ap["before"], *nums["negative"], *nums["vague"], *cur["signs"])
+    first = "".join(sorted({w[0] for w in starts}))
+    # (one character class: an alternation in the lookahead costs the engine its fast skip)
     src = (
-        rf"(?=[\d{_CN_DIGITS}十百千万亿{re.escape(first)}])"
-        rf"(?:(?P<pfx>{alt(t['prefix_units'], 'figures.toml:prefix_units')})(?P<pn>{_AR}|{_CN})"
-        rf"|(?P<pre>{alt(ap['before'], 'figures.toml:approx.before')})?"
-        rf"(?P<n1>{_AR}|{_CN})(?P<m1>{alt(mult)})??(?P<i1>{alt(ap['infix'])})?"
+        rf"(?=[\d{_CN_DIGITS}十百千万亿{CAPITAL_DIGITS[1:]}{CAPITAL_UNITS}{re.escape(first)}])"
+        rf"(?<![\d.{_CN_DIGITS}十百千万亿])"
+        rf"(?:(?P<cur>{alt(cur['signs'], 'figures.toml:currency.signs')}) ?(?P<cn>{_AR})"
+        rf"(?P<cm>{alt(mult)})?(?P<cu>元)?"
+        rf"|(?P<pneg>{neg})?(?P<pfx>{alt(t['prefix_units'], 'figures.toml:prefix_units')})(?P<pn>{_AR}|{_CN})"
+        rf"|(?P<pre>{alt(ap['before'], 'figures.toml:approx.before')})?(?P<neg>{neg})?"
+        rf"(?P<n1>{_AR}|{vague}|{_CN})(?P<m1>{alt(mult)})??(?P<i1>{alt(ap['infix'])})?"
         rf"(?:(?P<sep>{alt(nums['range'])})(?P<n2>{_AR}|{_CN}))?"
         rf"(?P<m2>{alt(mult)})??(?P<i2>{alt(ap['infix'])})?"
         rf"(?P<unit>{alt(units, 'units')})"
         rf"(?:/(?P<per>{alt(per, 'units_per.txt')}))?)"
         rf"(?P<post>{alt(ap['after'], 'figures.toml:approx.after')})?"
     )
+    before = cur["before"]
     ctx = t["context"]
     u = t["units"]
     names = rules.lexicon("figures_names.txt")
@@ -149,6 +179,16 @@ def grammar() -> Grammar:
             rf"(?=[12〇零一二三四五六七八九])(?<![\d{_CN_DIGITS}])(?P<y>(?:19|20)\d\d|[〇零一二三四五六七八九]{{4}})年(?![\d{_CN_DIGITS}十]{{1,3}}月|{years_not})",
             "figures bare year"),
         sentence_end=re.compile(f"[{re.escape(ctx['sentence_end'])}]"),
+        ranges=frozenset(nums["range"]), negative=frozenset(nums["negative"]),
+        vague=frozenset(nums["vague"]),
+        currency_signs=dict(cur["signs"]), currency_before=dict(before),
+        currency_before_pattern=rules.compile_pattern(
+            f"(?:{alt(before, 'figures.toml:currency.before')})$", "figures.toml:currency.before") if before else None,
+        whole=cur["whole"], fractions={k: float(v) for k, v in cur["fractions"].items()},
+        date_after={k: rules.compile_pattern(v, f"figures.toml:units.date_after.{k}")
+                    for k, v in u.get("date_after", {}).items()},
+        date_before={k: tuple(v) for k, v in u.get("date_before", {}).items()},
+        word_prefixes=frozenset(ctx.get("word_prefixes", ())),
     )
 
 
@@ -199,28 +239,61 @@ def name_zones(text: str) -> Zones:
 
 # --- the scan --------------------------------------------------------------------------
 
-def _value(num: str, mult: Optional[str], g: Grammar) -> Optional[float]:
-    v = parse_number(num)
-    if v is None:
-        return None
-    return round(v * g.multipliers[mult], 6) if mult else v
+def _mult(name: Optional[str], g: Grammar) -> Optional[Decimal]:
+    return Decimal(str(g.multipliers[name])) if name else None
+
+
+def _trailing_mult(num: str, g: Grammar) -> Optional[Decimal]:
+    """The multiplier a Chinese numeral ends with (三万 -> 10⁴, 一百五十万 -> 10⁴), or None."""
+    for name in sorted(g.multipliers, key=len, reverse=True):
+        if name in ("万", "亿", "万亿") and len(num) > len(name) and num.endswith(name):
+            return _mult(name, g)
+    return None
+
+
+def _range_values(n1: str, m1, n2: str, m2, g: Grammar) -> tuple[Optional[float], Optional[float]]:
+    """(low, high) of ``n1 sep n2``: the multiplier written on the right also applies on the left
+    when the left has none of its own and stays at or below the right (一至三万 -> 10000..30000;
+    五千至一万 -> 5000..10000; 500至1万 -> 500..10000)."""
+    high = scaled(n2, _mult(m2, g))
+    if m1:
+        return scaled(n1, _mult(m1, g)), high
+    shared = _mult(m2, g) or (None if n2[0].isdigit() else _trailing_mult(n2, g))
+    if shared is not None and high is not None:
+        low = scaled(n1, shared)
+        if low is not None and low <= high:
+            return low, high
+    return scaled(n1, None), high
 
 
 def _is_cjk(ch: str) -> bool:
     return bool(ch) and _CJK.match(ch) is not None
 
 
-def _excluded(text: str, m: re.Match, q_unit: str, g: Grammar) -> bool:
-    """Contexts in which a numeral + unit is not a quantity (ordinals, codes, idioms)."""
-    ns = m.start("n1") if m.group("n1") else m.start("pn")
-    n1 = m.group("n1") or m.group("pn")
+def _digit_run_before(text: str, i: int) -> int:
+    """How many digits end at ``text[i - 1]``."""
+    k = i
+    while k > 0 and text[k - 1].isdigit():
+        k -= 1
+    return i - k
+
+
+def _excluded(text: str, m: re.Match, ns: int, n1: str, first: int, q_unit: str, g: Grammar) -> bool:
+    """Contexts in which a numeral + unit is not a quantity (ordinals, codes, idioms, dates).
+
+    ``ns``/``n1``: the numeral's start and string; ``first``: where the match starts before any
+    sign or approximation word."""
     before = text[ns - 1] if ns > 0 else ""
-    first = m.start()
     if any(text.startswith(o, first - len(o)) for o in g.ordinal_before):
         return True
-    if before and before.isascii() and (before.isalnum() or before in "+#.-/_"):
+    lead = text[first - 1] if first > 0 else ""
+    if first == ns and before and before.isascii() and (before.isalnum() or before in "+#.-/_"):
         if not (before == "-" and ns >= 2 and not text[ns - 2].isalnum()):
             return True  # S101户外, 6.0版, 4+2, a phone or ID number
+    if first < ns and lead and lead.isascii() and lead.isalnum():
+        return True  # A-5, 3-5 written as a code
+    if before == " " and 0 < _digit_run_before(text, ns - 1) <= 3:
+        return True  # 第1 2条: the rest of a number a PDF split, not a number of its own
     ue = m.end("unit") if m.group("unit") else m.end()
     nxt = text[ue] if ue < len(text) else ""
     if nxt and (nxt.isascii() and nxt.isalpha() or nxt == "+"):
@@ -233,20 +306,36 @@ def _excluded(text: str, m: re.Match, q_unit: str, g: Grammar) -> bool:
             return True
         if before and before in g.not_after.get(unit, ()):
             return True
+        if unit in g.date_after and g.date_after[unit].match(text, ue):
+            return True  # 15年3月2日
+        if any(text.startswith(w, first - len(w)) for w in g.date_before.get(unit, ())):
+            return True  # 今年前五个月
+        if text[ns:ue] in g.word_prefixes and _is_cjk(nxt):
+            return True  # 二次供水
     chinese = not n1[0].isdigit()
     if not chinese:
         return False
     # Chinese numerals: idioms, slogans and indefinite articles are not counts.
+    if n1 in ("零", "〇"):
+        return True  # 零部件, 零距离: a lone zero in Chinese is a word, not a count
+    if n1[0] in g.vague:
+        return False  # 数十亿元, 几十万元
     if unit in g.digits_only:
         return True
-    if all(c in _MULTS for c in n1) and (q_unit in ("money", "percent") or unit == g.class_suffix
-                                         or nxt == g.class_suffix):
-        return True  # 万元 alone is a unit word (单位：万元); 百亿级 is a class
-    if len(n1) >= 2 and not any(c in _MULTS or c == "点" for c in n1):
-        return True  # 二三级, 三四个: a list of small numbers or a year, not one number
+    if _CAPITALS.intersection(n1) and len(n1) < 2 and q_unit != "money":
+        return True  # 队伍 (伍), 收拾 (拾): a single capital digit outside an amount
+    if all(c in _MULTS for c in n1):
+        if unit == g.class_suffix or nxt == g.class_suffix:
+            return True  # 百亿级产业, 千亿元级
+        if q_unit in ("money", "percent") and n1[0] != "十" and not m.group("pre"):
+            return True  # 万元 alone is a unit word (单位：万元); 十万元 and 近百万元 are amounts
+    ranged = bool(m.group("n2")) or m.group("m1") or m.group("m2")
+    if len(n1) >= 2 and not any(c in _MULTS or c == "点" for c in n1) and not _CAPITALS.intersection(n1):
+        if vague_pair(n1) is None or unit == g.class_suffix:
+            return True  # 二三级, 一二三: a list of small numbers or a year, not one number
     end = m.end()
     after = text[end] if end < len(text) else ""
-    if n1 == "一" and (unit in g.never_one or (unit not in g.verbal and (_is_cjk(after) or after in _OPENERS))):
+    if n1 == "一" and not ranged and (unit in g.never_one or (unit not in g.verbal and (_is_cjk(after) or after in _OPENERS))):
         return True  # 一个干净整洁的环境, 一份力, 一批“…”, 这一年
     if after and after in _CN_DIGITS and after != "零":
         return True  # 一户一策, 五个一, 一天两次 (一天)
@@ -260,6 +349,56 @@ def _excluded(text: str, m: re.Match, q_unit: str, g: Grammar) -> bool:
     return False
 
 
+def _chinese_value(n1: str, m1, m2, g: Grammar) -> tuple[Optional[float], Optional[float], Optional[str]]:
+    """(value, value_max, approx) of a Chinese numeral with no range separator: a vague magnitude
+    (数十亿 -> 10⁹, more_than), two neighbouring digits (两三, 五六十 -> about), or a number."""
+    mult = _mult(m1 or m2, g)
+    if n1[0] in g.vague:
+        return scaled(n1[1:], mult), None, "more_than"
+    pair = vague_pair(n1[:2])
+    if pair and (len(n1) == 2 or all(c in _MULTS for c in n1[2:])):
+        scale = Decimal(str(parse_number("一" + n1[2:]) if len(n1) > 2 else 1)) * (mult or 1)
+        return float(pair[0] * scale), float(pair[1] * scale), "about"
+    return scaled(n1, mult), None, None
+
+
+def _fraction(text: str, end: int, g: Grammar) -> tuple[int, float]:
+    """Capital 角/分 and 整 after 元 (壹拾贰万元整, 叁元伍角): the new end and the value added."""
+    add = 0.0
+    for name, worth in g.fractions.items():
+        if end + 1 < len(text) and text[end] in CAPITAL_DIGITS and text[end + 1] == name:
+            add += CAPITAL_DIGITS.index(text[end]) * worth
+            end += 2
+    if text.startswith(g.whole, end):
+        end += len(g.whole)
+    return end, add
+
+
+def _currency_word(text: str, start: int, floor: int, g: Grammar) -> Optional[re.Match]:
+    if g.currency_before_pattern is None:
+        return None
+    return g.currency_before_pattern.search(text, max(floor, start - 4), start)
+
+
+def _merge_range(prev: Quantity, q: Quantity, text: str, g: Grammar) -> Optional[Quantity]:
+    """``prev`` and ``q`` as one range when a range separator alone stands between them and they
+    agree in unit (1万元至5万元, 10%-15%)."""
+    if prev.value_max is not None or q.value_max is not None or prev.unit != q.unit or prev.kind != q.kind:
+        return None
+    gap_end = q.sign_start if q.sign_start >= 0 else q.start
+    if q.sign_start == prev.end:
+        pass  # 1万元-5万元: the "-" is the separator
+    elif text[prev.end:gap_end] not in g.ranges:
+        return None
+    if prev.approx and q.approx and prev.approx != q.approx:
+        return None
+    if q.value < prev.value:
+        return None
+    return Quantity(prev.start, q.end, prev.num_start, q.num_end, prev.value, q.value, prev.unit,
+                    prev.surface_unit, prev.kind, prev.approx or q.approx, prev.chinese,
+                    prev.suspect or q.suspect)
+
+
 def scan(text: str, zones: Optional[Zones] = None) -> list[Quantity]:
     """Every quantity of ``text`` in order (households included, names excluded)."""
     g = grammar()
@@ -267,25 +406,38 @@ def scan(text: str, zones: Optional[Zones] = None) -> list[Quantity]:
         zones = name_zones(text)
     out: list[Quantity] = []
     for m in g.pattern.finditer(text):
-        if m.group("pfx"):
+        negative, sign_start = False, -1
+        first = m.start()
+        end = m.end()
+        if m.group("cur"):
+            canonical, kind = g.currency_signs[m.group("cur")], "money"
+            surface = m.group("cur")
+            ns, ne = m.start("cn"), m.end("cn")
+            n1 = m.group("cn")
+            value, value_max, approx = scaled(n1, _mult(m.group("cm"), g)), None, None
+        elif m.group("pfx"):
             unit = g.prefix_units[m.group("pfx")]
             canonical, kind = g.units.get(unit, (unit, "percent"))
             ns, ne = m.start("pn"), m.end("pn")
-            value, value_max = parse_number(m.group("pn")), None
-            approx, surface = None, unit
+            n1 = m.group("pn")
+            value, value_max = parse_number(n1), None
+            approx = g.approx_after[m.group("post")] if m.group("post") else None
+            surface = unit
+            negative = bool(m.group("pneg"))
         else:
             surface = m.group("unit")
             canonical, kind = g.units[surface]
             ns = m.start("n1")
             ne = m.start("unit")
+            n1 = m.group("n1")
             m1, m2 = m.group("m1"), m.group("m2")
-            if m.group("n2"):
-                value = _value(m.group("n1"), m1 or m2, g)
-                value_max = _value(m.group("n2"), m2, g)
-            else:
-                value = _value(m.group("n1"), m1 or m2, g)
-                value_max = None
             approx = None
+            if m.group("n2"):
+                value, value_max = _range_values(n1, m1, m.group("n2"), m2, g)
+            elif n1[0].isdigit():
+                value, value_max = scaled(n1, _mult(m1 or m2, g)), None
+            else:
+                value, value_max, approx = _chinese_value(n1, m1, m2, g)
             if m.group("pre"):
                 approx = g.approx_before[m.group("pre")]
             elif m.group("i1") or m.group("i2"):
@@ -294,21 +446,47 @@ def scan(text: str, zones: Optional[Zones] = None) -> list[Quantity]:
                 approx = g.approx_after[m.group("post")]
             if m.group("per"):
                 canonical = f"{canonical}/{m.group('per')}"
+            if m.group("neg"):
+                sign = m.group("neg")
+                lead = text[m.start("neg") - 1] if m.start("neg") > 0 else ""
+                after_figure = bool(out) and out[-1].end == m.start("neg")
+                if sign in "-−" and (after_figure or (lead and (lead.isascii() and lead.isalnum() or lead == "%"))):
+                    sign_start = m.start("neg")  # a range separator (1万元-5万元) or a code
+                else:
+                    negative = True
+                first = m.start("neg") if m.group("pre") is None else m.start()
         if value is None or (value_max is not None and value_max < value):
             continue
-        if _excluded(text, m, kind, g):
+        if " " in n1 and "." in n1 and (ns == 0 or text[ns - 1] == "\n") and " ." not in n1:
+            continue  # "1. 2个方面" at a line start is a list marker, not 1.2
+        if _excluded(text, m, ns, n1, first, kind, g):
             continue
         if surface in g.year_like and (value >= g.max_duration or not float(value).is_integer()):
             continue
         if zones.hits(ns, ne):
             continue
-        n1 = m.group("n1") or m.group("pn")
-        start = m.start()
-        end = m.end()
+        start = m.start() if sign_start < 0 else sign_start + 1
+        if kind == "money" and not n1[0].isdigit() and _CAPITALS.intersection(n1) and surface == "元":
+            end, add = _fraction(text, end, g)
+            value += add
+        if kind == "money" and canonical.startswith("元"):
+            w = _currency_word(text, start, out[-1].end if out else 0, g)
+            if w is not None:
+                canonical = g.currency_before[w.group()] + canonical[1:]
+                start = w.start()
+        if negative:
+            value, value_max = -value, (None if value_max is None else -value_max)
+            if value_max is not None:
+                value, value_max = value_max, value
         sus = g.suspect_chars
         suspect = (ns > 0 and text[ns - 1] in sus) or (end < len(text) and text[end] in sus and text[end - 1].isdigit())
-        out.append(Quantity(start, end, ns, ne, value, value_max, canonical, surface, kind, approx,
-                            not n1[0].isdigit(), suspect))
+        q = Quantity(start, end, ns, ne, value, value_max, canonical, surface, kind, approx,
+                     not n1[0].isdigit(), suspect, sign_start)
+        merged = _merge_range(out[-1], q, text, g) if out else None
+        if merged is not None:
+            out[-1] = merged
+        else:
+            out.append(q)
     return out
 
 
@@ -471,13 +649,13 @@ def extract(doc, ctx) -> list[Figure]:
     years = bare_years(text, zones, dates)
     out: list[Figure] = []
     for q in quantities:
-        if q.kind == HOUSEHOLD:
-            continue
         if dates.hits(q.num_start, q.num_end) or households.hits(q.start, q.end):
             continue
+        # a 户 count household_counts did not take counts businesses (新增市场主体2.1万户)
+        kind = "count" if q.kind == HOUSEHOLD else q.kind
         out.append(Figure(
             text=text[q.start:q.end], span=(q.start, q.end), value=q.value, unit=q.unit,
-            kind=q.kind, approx=q.approx, value_max=q.value_max, subject=subject_of(text, q),
+            kind=kind, approx=q.approx, value_max=q.value_max, subject=subject_of(text, q),
             year=year_before(text, q.start, years), suspect=q.suspect,
         ))
     return out

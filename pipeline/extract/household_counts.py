@@ -1,10 +1,15 @@
 """Household counts (contract section 6): households and persons of a population group.
 
 Reads the quantities of ``figures.scan`` (one numeral grammar for both extractors) and
-keeps: every count with a household unit (户), paired with a person count right after
-it (294户587人, 11户，41人); and person counts (人 名 口) whose group is a poverty
-population (贫困学生91名, 适龄儿童5人). The group words, honours, scope words and pair
-separators are data in rules/household_counts.toml. Person counts left over are figures.
+keeps: every count with a household unit (户) that does not count businesses, paired with a
+person count right after it (294户587人, 11户，41人); and person counts (人 名 口) whose group
+is a poverty population (贫困学生91名, 适龄儿童5人). A 户 count of businesses (新增市场主体2.1万户)
+is left to figures, as are person counts of other groups. The group words, business words,
+honours, scope words and pair separators are data in rules/household_counts.toml.
+
+The category is the group the sentence names: the group noun right before the count (with
+its modifiers: 建档立卡贫困户), the group right after it (5567户困难家庭), or the verb phrase that
+governs it (避险搬迁安置1252户, 危房改造13户).
 """
 from __future__ import annotations
 
@@ -31,6 +36,12 @@ class HouseholdRules:
     joiners: frozenset
     heads: tuple
     max_chars: int
+    lead_verbs: frozenset
+    places: tuple
+    household_words: tuple
+    business: tuple
+    aggregates: tuple
+    self_named: frozenset
 
 
 @cache
@@ -44,24 +55,65 @@ def hh_rules() -> HouseholdRules:
         poverty=tuple(g["poverty"]), honours=tuple(g["honours"]),
         scope=by_len(g["scope"]), skip_before=by_len(g["skip_before"]),
         joiners=frozenset(g["joiners"]), heads=by_len(g["heads"]), max_chars=int(g["max_chars"]),
+        lead_verbs=frozenset(g["lead_verbs"]), places=tuple(g["places"]),
+        household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
+        aggregates=tuple(t["business"]["aggregates"]),
+        self_named=frozenset(u.get("self_named", ())),
     )
 
 
 _NOUNISH = ("n", "j", "l")
+_MODIFIER = ("a", "an", "b")  # 困难家庭, 临时
+_VERBAL = ("v", "vn")  # 避险搬迁安置, 危房改造
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
 
 
 def _groupish(word: str, flag: str, r: HouseholdRules) -> bool:
-    """A word that can be part of a group name (贫困户, 建档立卡, 脱贫, 边缘户)."""
+    """A word that can be part of a group name (贫困户, 建档立卡, 脱贫, 边缘户, 困难家庭)."""
     if any(k in word for k in r.poverty) or word in r.households:
         return True
     if not _CJK_WORD.match(word):
         return False
-    return flag.startswith(_NOUNISH) or flag == "x"
+    return flag.startswith(_NOUNISH) or flag == "x" or flag in _MODIFIER
 
 
-def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str], int]:
-    """The group named just before ``pos`` and where it starts (-1 when none).
+def _headed(word: str, r: HouseholdRules) -> bool:
+    """A group noun (贫困户, 群众, 困难家庭): a word that ends with a head of rules [groups] heads."""
+    return word.endswith(r.heads)
+
+
+def _trim_front(cat: str, words: list[str], r: HouseholdRules) -> tuple[str, int]:
+    """``cat`` without scope words, skip words and governing verbs at its front (全县完成易地扶贫
+    搬迁安置 -> 易地扶贫搬迁安置), and how many characters went. A bare head is never left."""
+    cut = 0
+    changed = True
+    while changed:
+        changed = False
+        rest = cat[cut:]
+        for w in (*r.skip_before, *r.scope):
+            if rest.startswith(w) and len(rest) > len(w):
+                cut += len(w)
+                changed = True
+                break
+        if changed:
+            continue
+        pos = 0
+        for w in words:  # whole governing verbs (监测 of 监测消除返贫风险, not of 监测对象)
+            if pos == cut and w in r.lead_verbs:
+                left = cat[cut + len(w):]
+                if left and left not in r.heads and not (len(left) <= 2 and _headed(left, r)):
+                    cut += len(w)
+                    changed = True
+                break
+            pos += len(w)
+            if pos > cut:
+                break
+    return cat[cut:], cut
+
+
+def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) -> tuple[Optional[str], int]:
+    """The group named just before ``pos`` and where it starts (-1 when none). With ``verbs``
+    a verb phrase next to the count names the group too (避险搬迁安置1252户).
 
     Scope words are dropped from its front unless nothing else names the group
     (全村低保户 -> 低保户; 全村共有 -> 全村)."""
@@ -80,25 +132,37 @@ def category_before(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[st
         return None, -1
     run: list[str] = []
     size = 0
+    # A group noun next to the count takes its modifiers (建档立卡贫困户, 搬迁群众) and stops at a
+    # verb (结对帮扶|贫困户); a verb next to it heads a verb phrase that names the group by what
+    # was done for it (避险搬迁安置, 农村危房改造), which may hold verbs and nouns.
+    verbal = None
+    flags: list[str] = []
     for w, f in reversed(F.pos_words(head)):
-        if not _groupish(w, f, r) or size + len(w) > r.max_chars:
+        if size + len(w) > r.max_chars:
+            break
+        if verbal is None:
+            verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty, w)))
+        ok = _groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
+        if not ok:
             break
         run.append(w)
+        flags.append(f)
         size += len(w)
-    cat = "".join(reversed(run))
+    words = list(reversed(run))
+    if verbal:
+        heads = [k for k, w in enumerate(words) if _headed(w, r)]
+        if heads and all(f.startswith(("v", "a", "d")) for f in list(reversed(flags))[heads[-1] + 1:]):
+            words = words[:heads[-1] + 1]  # 脱贫人口外出务工 -> 脱贫人口 (家庭适老化改造 stays)
+        elif len(words) == 1 and flags[0].startswith("v") and not _has(r.poverty, words[0]):
+            return None, -1  # a lone verb (培育, 启动) names no group
+    cat = "".join(words)
     if not cat:
         return None, -1
-    start = pos - len(clause) + end - len(cat)
-    for w in r.skip_before:  # 资助贫困学生 -> 贫困学生
-        if cat.startswith(w) and len(cat) > len(w):
-            cat = cat[len(w):]
-            start += len(w)
-            break
-    for s in r.scope:
-        if cat.startswith(s) and len(cat) > len(s):
-            cat = cat[len(s):]
-            start += len(s)
-            break
+    start = pos - len(clause) + end - size
+    cat, cut = _trim_front(cat, words, r)  # 资助贫困学生 -> 贫困学生; 全县完成… -> …
+    start += cut
+    if cat.endswith(r.places) and cat not in r.scope:
+        return None, -1  # 重点贫困县: a place, not a group
     return cat, (start if end == len(clause) else -1)
 
 
@@ -129,6 +193,76 @@ def category_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str
 
 def _has(words: tuple, s: Optional[str]) -> bool:
     return bool(s) and any(k in s for k in words)
+
+
+def _last_business(s: str, r: HouseholdRules) -> int:
+    """End of the last business word in ``s`` (个体工商户, 市场主体), or -1."""
+    best = -1
+    for w in r.business:
+        i = s.rfind(w)
+        if i >= 0:
+            best = max(best, i + len(w))
+    return best
+
+
+def _names_household(s: str, r: HouseholdRules) -> bool:
+    """Whether ``s`` names a household group (贫困户, 困难家庭, 群众); the 户 of a count in it
+    (新增市场主体25万户) is a unit, not a group."""
+    if _has(r.poverty, s):
+        return True
+    for w in r.household_words:
+        i = s.find(w)
+        while i >= 0:
+            if not (w in r.households and i > 0 and s[i - 1] in _NUMERAL_CHARS):
+                return True
+            i = s.find(w, i + 1)
+    return False
+
+
+_NUMERAL_CHARS = frozenset("0123456789.零〇一二两三四五六七八九十百千万亿余多")
+_SENTENCE = re.compile(r"[。；;！？!?\n]")
+_CLAUSE = re.compile(r"[，,、：:]")
+
+
+def counts_business(text: str, q, r: HouseholdRules) -> bool:
+    """Whether a 户 count counts businesses: the noun right after it is a business (1200户小微企业),
+    or the subject of its clause is (新增市场主体2.1万户; 市场主体持续壮大，全年新增2.3万户) with no
+    household group between that word and the count (组织企业结对帮扶贫困户1200户 is households)."""
+    lo = max(0, q.start - 40)
+    after = F.clause_after(text, q.end, r.max_chars)
+    if _last_business(text[lo:q.start], r) < 0 and _last_business(after, r) < 0:
+        return False  # no business word near: nothing to tag
+    run = []
+    for w, f in F.pos_words(after):
+        if not (_groupish(w, f, r) or w in ("的", "各类")):
+            break
+        run.append(w)
+    noun = "".join(run)
+    if noun:
+        b = _last_business(noun, r)
+        if b >= 0 and not _has(r.household_words, noun[b:]):
+            return True
+        if _has(r.household_words, noun) or _has(r.poverty, noun):
+            return False
+    sentence = text[lo:q.start]
+    m = None
+    for m in _SENTENCE.finditer(sentence):
+        pass
+    if m is not None:
+        sentence = sentence[m.end():]
+    clauses = _CLAUSE.split(sentence)
+    for k, clause in enumerate(reversed(clauses)):
+        b = _last_business(clause, r)
+        if b >= 0:
+            return not _names_household(clause[b:], r)
+        if _names_household(clause, r):
+            return False
+        nouns = [w for w, f in F.pos_words(clause) if f.startswith(_NOUNISH) and w not in r.skip_before]
+        if k == 0 and nouns and not all(w in r.aggregates for w in nouns):
+            return False  # the clause names its own subject (not a business)
+        if k >= 1 and not (nouns and all(w in r.aggregates for w in nouns)) and k >= 2:
+            break
+    return False
 
 
 def _int(v: float) -> Optional[int]:
@@ -164,6 +298,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             households = _int(q.value)
             if households is None:
                 continue  # an average (每千人116.8户), not a count
+            if counts_business(text, q, r):
+                continue  # a figure (新增市场主体2.1万户)
             if i < len(qs):
                 p = qs[i]
                 if (p.kind == "count" and p.surface_unit in r.persons and p.value_max is None
@@ -175,10 +311,14 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             persons = _int(q.value)
             if persons is None:
                 continue
-        before, b_start = category_before(text, first.start, r)
+        # a verb phrase names a group of households (危房改造13户); a person count needs its group
+        # noun (贫困学生91名; 每万人口拥有执业医师3人 is a figure)
+        before, b_start = category_before(text, first.start, r, verbs=households is not None)
         if 0 <= b_start < last_end:  # the words belong to the previous count (0户0户)
             before, b_start = None, -1
         after, a_end = category_after(text, last.end, r)
+        if last.surface_unit in r.self_named and not before:
+            before = last.surface_unit  # 13亿多人口
         if households is None:
             # a person count alone: only a poverty population's (贫困学生91名, 适龄儿童5人)
             if _has(r.honours, before) or _has(r.honours, after):

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import Context, figures, household_counts
+from pipeline.normalize import normalize
 from pipeline.schema import APPROX, FIGURE_KINDS
 from pipeline.segment import make_doc
 from tests.conftest import case_params, load_cases
@@ -36,7 +37,7 @@ def check_items(text: str, items) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
-    text = case["text"]
+    text = normalize(case["text"]).text  # as the pipeline sees it (full-width digits folded)
     _hh, figs = run_both(text)
     check_items(text, figs)
     got = [(f.value, f.unit) for f in figs]
@@ -86,3 +87,32 @@ def test_property_never_raises_and_spans_are_exact(text):
     taken = [h.span for h in hh]
     for f in figs:
         assert all(f.span[1] <= s or f.span[0] >= e for s, e in taken)
+
+
+def _seconds(fn, text: str) -> float:
+    import time
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        fn(text)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+# a plain linear pass over the same text (one attempt per run), for the machine's own scaling
+_LINEAR = __import__("re").compile(r"(?<![\d三,. -])[\d三,. -]+x")
+
+
+@pytest.mark.parametrize("unit", ["1", "1,234", "1.5", "三", "1 000 ", "-1"])
+def test_scan_is_linear_in_a_run_of_digits(unit):
+    """8x the input may cost at most 12x the time (the scan was quadratic: 10k digits, 15 s).
+
+    Caches make even a plain linear regex pass cost more than 8x on 8x the text on this
+    machine; that factor, measured on the same texts, is allowed on top."""
+    small = unit * (20000 // len(unit))
+    figures.scan("预热1万元")
+    t1, t8 = _seconds(figures.scan, small), _seconds(figures.scan, small * 8)
+    plain = lambda t: list(_LINEAR.finditer(t))  # noqa: E731
+    r1, r8 = _seconds(plain, small), _seconds(plain, small * 8)
+    machine = max(1.0, (r8 / max(r1, 1e-5)) / 8)
+    assert t8 <= 12 * machine * max(t1, 2e-3), (t1, t8, machine)

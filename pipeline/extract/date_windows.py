@@ -1113,6 +1113,14 @@ def _is_roc_doc(text: str, g: _Grammar) -> bool:
     return any(mk in text for mk in g.roc_markers)
 
 
+def _names_a_plan(text: str, end: int, g: _Grammar) -> bool:
+    """A bare plan period followed by a noun ("十四五"规划) is the plan's name, not a window."""
+    rest = text[end:end + 8].lstrip("".join(g.words["close_quotes"]) + " \u3000")
+    if not rest or not ("\u4e00" <= rest[0] <= "\u9fff"):
+        return False
+    return not rest.startswith(tuple(g.words["plan_period_followers"]))
+
+
 def _item(m: re.Match, text: str, ref: _Ref, g: _Grammar, roc_doc: bool) -> Optional[DateWindow]:
     """The window a top-level match stands for, or None when it is not one."""
     if m.group("plan") is not None:
@@ -1122,6 +1130,8 @@ def _item(m: re.Match, text: str, ref: _Ref, g: _Grammar, roc_doc: bool) -> Opti
         e = m.end("plan") if quoted or m.group("ps") or m.group("psince") else m.end("pp")
         if m.group("psince"):
             return DateWindow(text[s:e], (s, e), "since", f"{y1}-01-01", None)
+        if not m.group("ps") and _names_a_plan(text, e, g):
+            return None
         return DateWindow(text[s:e], (s, e), "range", f"{y1}-01-01", f"{y2}-12-31")
     if m.group("recur") is not None:
         rule = _recurring_rule(m, g, roc_doc)

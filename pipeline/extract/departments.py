@@ -32,20 +32,14 @@ from spacy.matcher import PhraseMatcher
 from .. import rules
 from ..schema import ROLES, Department, Mention
 from ..segment import text_of, word_tags, words_of
+from ._names import JOINERS, PLACE_CHARS, expand_list, is_closer, is_complete, is_han, station_prefix
 
-_SEPARATORS = "、，,；;"
-_OPEN = "（(〔[【《“‘"
-_CLOSE = "）)〕]】》”’"
-_JOINERS = frozenset("和与")
-_PLACE_CHARS = frozenset("省市县区州乡镇村")
+_JOINERS = JOINERS
+_PLACE_CHARS = PLACE_CHARS
 _BOUNDARY = set("、，,；;：:。！？!?\n（(）)《》〈〉“”\"'‘’ ") | {""}
 
 
-_HAN_RUN = re.compile("[\u4e00-\u9fff〇]+")
-
-
-def _is_han(s: str) -> bool:
-    return _HAN_RUN.fullmatch(s) is not None
+_is_han = is_han
 
 
 @dataclass(frozen=True)
@@ -146,26 +140,6 @@ def is_place(tok: str) -> bool:
     return any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings)
 
 
-@lru_cache(maxsize=65536)
-def is_closer(tok: str) -> bool:
-    """Does this word end an organisation name (厅, 管理局, 领导小组, 扶贫办 …)?"""
-    g = grammar()
-    if tok in g.lexicon:
-        return True
-    if not _is_han(tok) or tok in g.non_org or tok.endswith(g.non_org_tails):
-        return False
-    return tok.endswith(g.suffixes)
-
-
-@lru_cache(maxsize=65536)
-def is_complete(name: str) -> bool:
-    """A written name that ends like an organisation (used to split lists)."""
-    g = grammar()
-    if name in g.lexicon:
-        return True
-    return name.endswith(g.suffixes) and not name.endswith(g.non_org_tails)
-
-
 def is_generic(name: str, before: str = "") -> bool:
     g = grammar()
     return (name in g.generic_names or name.startswith(g.generic_starts)
@@ -174,137 +148,7 @@ def is_generic(name: str, before: str = "") -> bool:
             or (len(name) >= 3 and name[-2] in g.level_determiners))  # 区局机关各处: every division
 
 
-# --- lists (recipients, 责任部门 lines) -------------------------------------------------------
-
-def _split_elements(text: str, offset: int) -> list[tuple[str, int, int]]:
-    """Split on 、，；, outside brackets; strip spaces. Returns (element, start, end)."""
-    out, depth, start = [], 0, 0
-    for k, c in enumerate(text + "，"):
-        if c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            depth = max(0, depth - 1)
-        elif c in _SEPARATORS and depth == 0:
-            raw = text[start:k]
-            lead = len(raw) - len(raw.lstrip())
-            el = raw.strip()
-            if el:
-                out.append((el, offset + start + lead, offset + start + lead + len(el)))
-            start = k + 1
-    return out
-
-
-def _station_prefix(s: str) -> str:
-    return "驻" if s.startswith("驻") and len(s) > 2 else ""
-
-
-def _expand_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int]) -> list[tuple[str, tuple[int, int]]]:
-    """驻五一村 + 东甸村扶贫工作组 → 驻五一村扶贫工作组, 驻东甸村扶贫工作组 (span: the whole group)."""
-    span = (pending[0][1], last[2])
-    prefix = _station_prefix(pending[0][0])
-    full = last[0]
-    if prefix and not full.startswith(prefix):
-        full = prefix + full
-    names = []
-    for el, _s, _e in pending:
-        idx = full.find(el[-1], len(prefix) + 1) if len(el) >= 2 else -1
-        place = full[len(prefix):idx + 1]
-        if (idx < 0 or el[-1] not in _PLACE_CHARS or el.endswith(place) or len(place) > 6
-                or any(c in place for c in _JOINERS)):
-            names.append(el)  # not the same kind of place: leave the element as written
-            continue
-        head = el if el.startswith(prefix) else prefix + el
-        names.append(head + full[idx + 1:])
-    names.append(full)
-    return [(n, span) for n in names]
-
-
-def _bare_level(el: str) -> Optional[tuple[str, str]]:
-    """(determiner, level) when ``el`` is only an administrative level: 各省, 自治区, 州."""
-    g = grammar()
-    det = next((d for d in g.level_determiners if el.startswith(d)), "")
-    return (det, el[len(det):]) if el[len(det):] in g.level_words else None
-
-
-def _level_tail(name: str) -> Optional[str]:
-    """The body after a leading level (直辖市人民政府 -> 人民政府; 县（市、区）扶贫办 -> 扶贫办)."""
-    g = grammar()
-    det = next((d for d in g.level_determiners if name.startswith(d)), "")
-    rest = name[len(det):]
-    level = next((w for w in g.level_words if rest.startswith(w)), None)
-    if level is None:
-        return None
-    tail = rest[len(level):]
-    if tail[:1] in _OPEN:  # a bracketed note on the level: 县（市、区）
-        close = next((k for k, c in enumerate(tail) if c in _CLOSE), -1)
-        tail = tail[close + 1:] if close > 0 else tail
-    if tail[:1] in "一二两三四五六七八九十0123456789":
-        return None  # 市、县两级扶贫办: one body of both levels, not one per level
-    return tail if is_complete(tail) else None
-
-
-def _named_tail(name: str) -> Optional[str]:
-    """The body after a named place (米东新区质量技术监督局 -> 质量技术监督局)."""
-    g = grammar()
-    for k in range(2, len(name) - 1):
-        if name[:k].endswith(g.place_endings) and is_complete(name[k:]):
-            return name[k:]
-    return None
-
-
-def _level_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int]
-                 ) -> Optional[list[tuple[str, tuple[int, int]]]]:
-    """Bare levels sharing the body of the last element, with their determiner:
-    各省、自治区、直辖市人民政府 -> 各省人民政府, 各自治区人民政府, 各直辖市人民政府;
-    各地、州、市及米东新区质量技术监督局 -> 各地…, 各州…, 各市质量技术监督局, 米东新区质量技术监督局."""
-    g = grammar()
-    levels = [_bare_level(el) for el, _s, _e in pending]
-    if not levels or None in levels:
-        return None
-    det = levels[0][0]
-    full, named = last[0], None
-    for j in g.list_joiners:
-        left, sep, right = full.partition(j)
-        if sep and _bare_level(left) and is_complete(right):
-            levels.append(_bare_level(left))
-            full, named = right, right
-            break
-    tail = _named_tail(full) if named else _level_tail(full)
-    if not tail:
-        return None
-    names = [det + level + tail for _d, level in levels]
-    names.append(named or (full if full.startswith(det) else det + full))
-    span = (pending[0][1], last[2])
-    return [(n, span) for n in names]
-
-
-def expand_list(text: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]]:
-    """Names of a written list, shared prefixes and suffixes expanded, in order.
-
-    ``text`` is a list such as ``厅扶贫办，驻五一村、东甸村扶贫工作组``; spans are
-    ``offset``-based. An element that does not end like an organisation takes the tail of
-    the next complete one (驻五一村、东甸村扶贫工作组, 各省、自治区、直辖市人民政府); the
-    group then shares one span. A one-character element after a name takes that name's
-    head (区局机关各部、处、室 -> 区局机关各处, 区局机关各室).
-    """
-    out: list[tuple[str, tuple[int, int]]] = []
-    pending: list[tuple[str, int, int]] = []
-    for el in _split_elements(text, offset):
-        name, s, e = el
-        prev = out[-1] if out and not pending else None
-        if len(name) == 1 and prev and len(prev[0]) > 2 and is_closer(prev[0][-1]) and is_closer(name):
-            out.append((prev[0][:-1] + name, (prev[1][0], e)))
-        elif is_complete(name):
-            if pending:
-                out.extend(_level_group(pending, el) or _expand_group(pending, el))
-                pending = []
-            else:
-                out.append((name, (s, e)))
-        else:
-            pending.append(el)
-    out.extend((el, (s, e)) for el, s, e in pending)
-    return out
-
+# --- lists (recipients, 责任部门 lines): the shared splitter in _names -------------------
 
 def role_regions(text: str) -> list[tuple[int, int]]:
     """Character ranges listing responsible bodies (责任部门：…, （责任单位：…）)."""
@@ -571,7 +415,7 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             if s == toks[first].start and kind == "place":
                 group = _coordinated_places(text, s, place_text)
                 if group:
-                    prefix = _station_prefix(group[0][0])
+                    prefix = station_prefix(group[0][0])
                     rest = piece[len(place_text):]
                     span = (group[0][1], e)
                     for el, _p in group:

@@ -25,7 +25,7 @@ from .. import rules
 from ..schema import FieldEvidence, Metadata
 from ..segment import text_of
 from ._numerals import parse_digits
-from .departments import expand_list, is_complete
+from ._names import expand_list, is_complete
 
 _CN_DIGIT = {c: k for k, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
 _LABEL_PREFIX = 10  # a "key：value" header line has its colon within this many characters

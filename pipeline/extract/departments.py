@@ -68,9 +68,17 @@ class _Grammar:
     field_words: frozenset
     role_label_re: re.Pattern
     abbreviations: dict
-    level_words: tuple  # longest first
+    clause_words: frozenset  # rules/departments_clause_words.txt
+    facilities: tuple  # rules/departments_facilities.txt, longest first
+    verb_tags: frozenset
+    verb_like_closers: frozenset
+    noun_tags: frozenset
+    independent_bodies: frozenset
+    joined_heads: dict
     level_determiners: tuple
-    list_joiners: tuple  # longest first
+    facility_exceptions: tuple
+    break_tags: frozenset
+    bound_tags: frozenset
 
 
 @cache
@@ -104,9 +112,17 @@ def grammar() -> _Grammar:
         # 责任部门：… up to the end of the line or the closing bracket of a (责任单位：…) note
         role_label_re=rules.compile_pattern(labels + r"\s*[:：]\s*([^\n）)；;。]*)", "departments.toml:role_labels"),
         abbreviations=dict(t.get("abbreviations", {})),
-        level_words=by_len(t["level_words"]),
+        clause_words=frozenset(rules.lexicon("departments_clause_words.txt")),
+        facilities=by_len(rules.lexicon("departments_facilities.txt")),
+        verb_tags=frozenset(t["verb_tags"]),
+        verb_like_closers=frozenset(t["verb_like_closers"]),
+        noun_tags=frozenset(t["noun_tags"]),
+        independent_bodies=frozenset(t["independent_bodies"]),
+        joined_heads={k: tuple(v) for k, v in t["joined_heads"].items()},
         level_determiners=by_len(t["level_determiners"]),
-        list_joiners=by_len(t["list_joiners"]),
+        facility_exceptions=tuple(t["facility_exceptions"]),
+        break_tags=frozenset(t["break_tags"]),
+        bound_tags=frozenset(t["bound_tags"]),
     )
 
 
@@ -122,9 +138,14 @@ def _phrase_matcher() -> PhraseMatcher:
 def _is_clause(words: list[str]) -> bool:
     g = grammar()
     tags = word_tags()
+    last = len(words) - 1
     for k, w in enumerate(words[:-1]):
-        if w in g.field_words or (k and w in _JOINERS):
+        if k and w in _JOINERS:
             continue
+        if w in g.field_words and (k + 1 == last or words[k + 1] in g.field_words):
+            continue  # 宣传|部, 扶贫|开发|领导小组: a field of work before the head
+        if w in g.clause_words:
+            return True
         if w in g.function_prefixes or tags.get(w) in (g.clause_tags_first if k == 0 else g.clause_tags):
             return True
     return False
@@ -140,12 +161,18 @@ def is_place(tok: str) -> bool:
     return any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings)
 
 
+def is_facility(name: str) -> bool:
+    """梧州收费站, 保税物流中心, 省重点实验室: a facility, platform or designation, not a body."""
+    g = grammar()
+    return name.endswith(g.facilities) and not name.endswith(g.facility_exceptions)
+
+
 def is_generic(name: str, before: str = "") -> bool:
     g = grammar()
     return (name in g.generic_names or name.startswith(g.generic_starts)
             or any(w in name for w in g.exclude_contains)
             or before in g.generic_prefixes or (before.startswith("各") and before != "各个")
-            or (len(name) >= 3 and name[-2] in g.level_determiners))  # 区局机关各处: every division
+            or (len(name) >= 3 and any(d in name[1:] for d in g.level_determiners)))  # 区局机关各处, 国务院各部委
 
 
 # --- lists (recipients, 责任部门 lines): the shared splitter in _names -------------------
@@ -243,9 +270,20 @@ def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
         return j > i or kind in ("lex", "alone")
     if not is_closer(t.text):
         return False
-    if j == i:
-        return kind == "alone" and len(t.text) >= 3
+    g = grammar()
+    tags = word_tags()
+    if kind == "alone" and len(t.text) > 1 and (
+            tags.get(t.text) in g.verb_tags
+            or (t.text.endswith(tuple(g.verb_like_closers)) and t.text not in tags)):
+        return False  # 一事|联办, 和睦|相处, 全程|网办: a verb, not a head (县侨办 keeps its scope)
+    if j == i:  # one word standing alone: a word the dictionary knows as a name (开新局 is not)
+        return kind == "alone" and len(t.text) >= 3 and tags.get(t.text) in g.noun_tags
     if len(t.text) == 1:  # 处, 办, 所: only after a core word (厅 组宣 处)
+        if t.text in g.verb_like_closers:
+            before = toks[j - 1]
+            if not (before.lex or before.text in g.scope_words or before.text in g.field_words
+                    or tags.get(before.text) in g.noun_tags):
+                return False  # 减证|办: a verb after a verb
         return j - i >= 2 or kind == "alone"
     return True
 
@@ -253,7 +291,8 @@ def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
 def _starts_new(toks: list[_Tok], k: int) -> bool:
     g = grammar()
     t = toks[k].text
-    return t in g.coordinating_scopes or is_place(t) or (toks[k].lex and t[0] in g.coordinating_scopes)
+    return (t in g.coordinating_scopes or is_place(t)
+            or (toks[k].lex and (t[0] in g.coordinating_scopes or t in g.independent_bodies)))
 
 
 def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, int]]:
@@ -285,15 +324,24 @@ def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, in
 
 
 def _place_before(toks: list[_Tok], i: int, strict: bool = True) -> bool:
-    """Is the lexicon name at i (镇政府) the tail of a place name split by jieba (庆祖|镇政府)?"""
+    """Is the name at i (镇政府, 村 …) the tail of a place name split by jieba (庆祖|镇政府)?
+
+    The word before must be able to name a place: a proper name or a word the dictionary
+    does not know, of at most three characters (严格执行|市人大 is a clause), and not a word
+    of the clause (代表|市人民政府, 这是|省委, 获批|省…). A common noun names a village
+    (光明|村, with ``strict`` off) but never a city or province (代表|市)."""
     g = grammar()
     prev, t = toks[i - 1].text, toks[i].text
-    return (t[0] in _PLACE_CHARS and _is_han(prev) and is_place(prev + t[0])
-            and prev not in g.stop_tokens and not prev.startswith(g.function_prefixes)
-            and prev[0] not in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
-            and not any(prev.startswith(p) for p in g.generic_prefixes)
-            and (prev not in word_tags() or word_tags()[prev] in g.place_part_tags
-                 or (not strict and word_tags()[prev] not in g.clause_tags_first)))
+    if not (t[0] in _PLACE_CHARS and _is_han(prev) and is_place(prev + t[0])):
+        return False
+    if (prev in g.stop_tokens or prev in g.clause_words or prev.startswith(g.function_prefixes)
+            or prev[0] in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
+            or any(prev.startswith(p) for p in g.generic_prefixes)):
+        return False
+    tag = word_tags().get(prev)
+    if tag is None or tag in g.place_part_tags:
+        return len(prev) <= 3 or tag == "ns"
+    return not strict and t[0] in "村乡镇" and tag not in g.clause_tags_first
 
 
 def _named_station(name: str) -> bool:
@@ -348,6 +396,7 @@ def find_names(doc) -> list[_Found]:
 def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
     """Names whose opener is at toks[i:stop]; toks has context on both sides."""
     g = grammar()
+    tags = word_tags()
     out: list[_Found] = []
     n = len(toks)
     while i < stop:
@@ -362,10 +411,13 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
                                   and not (t in _JOINERS and best is None and j + 1 < n
                                            and _opener(toks, j + 1) in (None, "alone"))):
                 break  # 和 only inside a name not yet closed: 人力资源和社会保障局
+            if j > i and not toks[j].lex and t not in _JOINERS and tags.get(t) in g.break_tags:
+                break  # 市人大|及其|常委会: a conjunction, pronoun or particle ends the name
             chars += len(t)
             if chars > 28:
                 break
-            if _closes(toks, i, j, kind):
+            if _closes(toks, i, j, kind) and not (j + 1 < n and len(toks[j + 1].text) == 1
+                                                  and tags.get(toks[j + 1].text) in g.bound_tags):
                 best = j
             j += 1
         if best is None:
@@ -398,8 +450,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
-        if name.endswith(g.non_org_tails):
-            i = best + 1  # 文化 + 室 written apart: still the common noun 文化室
+        if name.endswith(g.non_org_tails) or is_facility(name):
+            i = best + 1  # 文化 + 室 written apart: still the common noun 文化室; 梧州收费站: a facility
             continue
         if is_generic(name, before):
             i = best + 1
@@ -422,6 +474,11 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
                         out.append(_Found((el if el.startswith(prefix) else prefix + el) + rest, span))
                     out.append(_Found(prefix + piece, span))
                     continue
+            joined = g.joined_heads.get(toks[best].text) if e == toks[best].end else None
+            if joined and len(piece) > len(toks[best].text):
+                scope = piece[:-len(toks[best].text)]  # 自治区党委政府 -> 自治区党委, 自治区政府
+                out.extend(_Found(scope + h, (s, e)) for h in joined)
+                continue
             out.append(_Found(piece, (s, e)))
         i = best + 1
     return out

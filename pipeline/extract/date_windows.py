@@ -661,7 +661,7 @@ def _anchored_starts(text: str, g: _Grammar):
             tried = ai
 
 
-def _scan(text: str, reference_year: Optional[int], starts) -> list[DateWindow]:
+def _scan(text: str, reference_year: Optional[int], starts, reference_date: Optional[date] = None) -> list[DateWindow]:
     g = grammar()
     roc_doc = _is_roc_doc(text, g)
     match = g.top.match
@@ -680,15 +680,103 @@ def _scan(text: str, reference_year: Optional[int], starts) -> list[DateWindow]:
     return out
 
 
-def extract_text(text: str, reference_year: Optional[int]) -> list[DateWindow]:
+def extract_text(text: str, reference_year: Optional[int], reference_date: Optional[date] = None) -> list[DateWindow]:
     """Date windows of ``text`` (the Doc-free core, used by tests and the benchmark).
 
     A candidate that is not a window (a bare year, 2月30日) does not hide a later one
     starting inside it: the scan moves on by one position, not past the candidate.
     """
-    return _scan(text, reference_year, _anchored_starts)
+    return _scan(text, reference_year, _anchored_starts, reference_date)
 
 
 def extract(doc, ctx) -> list[DateWindow]:
     """Contract section 4 on ``doc.text``; year-less dates take ``ctx.reference_year``."""
     return extract_text(text_of(doc), ctx.reference_year)
+
+
+# --- complete calendar dates (the metadata's issue_date reads these) ----------------------
+
+@dataclass(frozen=True)
+class _FullDates:
+    pattern: re.Pattern
+    roc_numeric: re.Pattern
+    fold: dict
+    roc_prefixes: tuple
+
+
+@cache
+def _full_dates_grammar() -> _FullDates:
+    t = rules.table(_RULES)
+    w = t["words"]
+    fold = dict(t["numeral_folds"])
+    extra = "".join(sorted(fold))
+    cn = _CN_DIGIT + "十百" + extra
+    sp = "[ \u3000]?"
+    roc = _alt(w["roc_prefixes"], "roc_prefixes")
+    day_suf = _alt(w["day_suffixes"], "day_suffixes")
+    month_suf = _alt([x for x in w["month_suffixes"] if x.endswith("月")], "month_suffixes")
+    year = rf"(?P<y>\d{{1,4}}|[{cn}]{{1,5}})"
+    month = rf"(?P<m>\d{{1,2}}|[{cn}]{{1,3}})"
+    day = rf"(?P<d>\d{{1,2}}|[{cn}]{{1,4}})"
+    written = rf"(?:(?P<roc>{roc}){sp})?{year}{sp}年{sp}{month}{sp}{month_suf}{sp}{day}{sp}{day_suf}"
+    numeric = r"(?P<ny>(?:19|20)\d\d)(?P<ns>[-./])(?P<nm>\d{1,2})(?P=ns)(?P<nd>\d{1,2})(?![\d.])"
+    before = f"(?<![0-9{cn}])"
+    pattern = re.compile(f"{before}(?:{numeric}|{written})")
+    roc_numeric = re.compile(r"(?<![\d./-])(?P<ny>\d{2,3})(?P<ns>[./-])(?P<nm>\d{1,2})(?P=ns)(?P<nd>\d{1,2})(?![\d./-])")
+    return _FullDates(pattern, roc_numeric, fold, tuple(w["roc_prefixes"]))
+
+
+def _fold_numeral(s: str, fold: dict) -> Optional[int]:
+    if any(c in fold for c in s):
+        s = "".join(fold.get(c, c) for c in s)
+    if s.isdigit():
+        return int(s)
+    return parse_digits(s)
+
+
+def _iso(y: int, m: int, d: int) -> Optional[str]:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def full_dates(text: str, roc: bool = False) -> list[tuple[int, int, str]]:
+    """Every complete calendar date in ``text`` as (start, end, ISO date), in text order.
+
+    Any written form: 2020年7月28日, 二〇二〇年七月二十八日, 二〇二〇年七月廿八日, 2020-07-28,
+    2020/7/28, 2020.7.28, spaces between the parts (2020 年 7 月 28 日); the ROC calendar
+    after 中华民国/民国 (中华民国102年1月4日 → 2013-01-04) and, with ``roc=True`` or in a
+    text that names the ROC calendar, 2-3 digit years on their own (102年1月4日, 102/1/4).
+    ``text[start:end]`` is the date as written. Impossible dates (2月30日) are skipped.
+    """
+    g = grammar()
+    fg = _full_dates_grammar()
+    roc_doc = roc or _is_roc_doc(text, g)
+    out: list[tuple[int, int, str]] = []
+    for m in fg.pattern.finditer(text):
+        if m.group("ny"):
+            iso = _iso(int(m.group("ny")), int(m.group("nm")), int(m.group("nd")))
+        else:
+            raw = m.group("y")
+            y = _fold_numeral(raw, fg.fold)
+            mo = _fold_numeral(m.group("m"), fg.fold)
+            d = _fold_numeral(m.group("d"), fg.fold)
+            if y is None or mo is None or d is None:
+                continue
+            if m.group("roc") or (roc_doc and len(raw) < 4 and 1 <= y <= 200):
+                if not 1 <= y <= 200:
+                    continue
+                y += g.roc_offset
+            elif not (len(raw) == 4 and 1900 <= y <= 2100):
+                continue
+            iso = _iso(y, mo, d)
+        if iso is not None:
+            out.append((m.start(), m.end(), iso))
+    if roc_doc:
+        for m in fg.roc_numeric.finditer(text):
+            iso = _iso(int(m.group("ny")) + g.roc_offset, int(m.group("nm")), int(m.group("nd")))
+            if iso is not None and not any(s < m.end() and m.start() < e for s, e, _ in out):
+                out.append((m.start(), m.end(), iso))
+        out.sort()
+    return out

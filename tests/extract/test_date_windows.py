@@ -43,7 +43,8 @@ def _check_items(text, items):
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_case(case):
     text = case["text"]
-    items = extract_text(text, case["ref"])
+    ref_date = date.fromisoformat(case["ref_date"]) if case.get("ref_date") else None
+    items = extract_text(text, case["ref"], ref_date)
     _check_items(text, items)
     got = [{"text": w.text, "kind": w.kind, "start": w.start, "end": w.end,
             "year_inferred": w.year_inferred, **({"rule": w.rule} if w.kind == "recurring" else {})}
@@ -161,3 +162,64 @@ def test_fast_scan_equals_exhaustive_scan_on_cases_and_seeds():
     texts = ["。".join(c["text"] for c in CASES)] + [p.read_text(encoding="utf-8") for p in seed_paths()]
     for text in texts:
         assert extract_text(text, 2020) == _slow(text, 2020)
+
+
+# --- full_dates: complete calendar dates for the metadata (issue 13) ----------------------
+
+from pipeline.extract.date_windows import full_dates  # noqa: E402
+
+
+@pytest.mark.parametrize("text,roc,want", [
+    ("2020年7月28日", False, ["2020-07-28"]),
+    ("二〇二〇年七月二十八日", False, ["2020-07-28"]),
+    ("二〇二〇年七月廿八日", False, ["2020-07-28"]),
+    ("二零一九年十二月三十一日", False, ["2019-12-31"]),
+    ("贰零贰壹年叁月拾伍日", False, ["2021-03-15"]),
+    ("2020 年 7 月 28 日", False, ["2020-07-28"]),
+    ("2020-07-28", False, ["2020-07-28"]),
+    ("2020/7/28", False, ["2020-07-28"]),
+    ("2020.7.28", False, ["2020-07-28"]),
+    ("中华民国102年1月4日", False, ["2013-01-04"]),
+    ("民国一百零二年一月四日", False, ["2013-01-04"]),
+    ("102年1月4日", True, ["2013-01-04"]),
+    ("102年1月4日", False, []),
+    ("发文日期：102/01/04", True, ["2013-01-04"]),
+    ("2020年2月30日", False, []),
+    ("2020年7月", False, []),
+    ("7月28日", False, []),
+    ("吉司办发〔2020〕67号", False, []),
+    ("版本 2.1.3 与 12020年1月1日", False, []),
+    ("自2021年6月1日起至2021年6月30日止", False, ["2021-06-01", "2021-06-30"]),
+    ("2024年1月20日在市第十七届人民代表大会上", False, ["2024-01-20"]),
+])
+def test_full_dates(text, roc, want):
+    got = full_dates(text, roc=roc)
+    assert [iso for _s, _e, iso in got] == want
+    for s, e, _iso in got:
+        assert text[s:e].strip() == text[s:e] and text[s:e]
+    assert [s for s, _e, _i in got] == sorted(s for s, _e, _i in got)
+
+
+def test_full_dates_spans_in_context():
+    text = "吉林省司法厅\n2020年7月28日\n（此件公开发布）"
+    (s, e, iso), = full_dates(text)
+    assert text[s:e] == "2020年7月28日" and iso == "2020-07-28"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(1900, 1, 1), date(2099, 12, 31)), st.sampled_from(["ar", "cn", "iso", "dot"]))
+def test_property_full_dates_round_trip(d, form):
+    cn = "〇一二三四五六七八九"
+    def num(n):  # 1-31 in Chinese numerals: 七, 十, 十二, 二十, 三十一
+        if n < 10:
+            return cn[n]
+        return (cn[n // 10] if n >= 20 else "") + "十" + (cn[n % 10] if n % 10 else "")
+    if form == "ar":
+        s = f"{d.year}年{d.month}月{d.day}日"
+    elif form == "cn":
+        s = "".join(cn[int(c)] for c in str(d.year)) + f"年{num(d.month)}月{num(d.day)}日"
+    elif form == "iso":
+        s = d.isoformat()
+    else:
+        s = f"{d.year}.{d.month}.{d.day}"
+    assert full_dates("于" + s + "印发") == [(1, 1 + len(s), d.isoformat())]

@@ -117,17 +117,37 @@ def _expand_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int
     if prefix and not full.startswith(prefix):
         full = prefix + full
     names = []
+    place_len = _place_head(full[len(prefix):])
     for el, _s, _e in pending:
         idx = full.find(el[-1], len(prefix) + 1) if len(el) >= 2 else -1
         place = full[len(prefix):idx + 1]
         if (idx < 0 or el[-1] not in PLACE_CHARS or el.endswith(place) or len(place) > 6
                 or any(c in place for c in JOINERS)):
-            names.append(el)  # not the same kind of place: leave the element as written
+            if place_len and _is_named_place(el):
+                names.append(el + full[len(prefix) + place_len:])  # 北京市、…、甘肃省人民政府
+            else:
+                names.append(el)  # not the same kind of place: leave the element as written
             continue
         head = el if el.startswith(prefix) else prefix + el
         names.append(head + full[idx + 1:])
     names.append(full)
     return [(n, span) for n in names]
+
+
+def _is_named_place(el: str) -> bool:
+    """北京市, 内蒙古自治区, 东甸村: a place name of its own (a bare level is not)."""
+    s = shape()
+    return (2 <= len(el) <= 12 and is_han(el) and el not in s.level_words
+            and any(el.endswith(e) and len(el) > len(e) for e in s.place_endings))
+
+
+def _place_head(full: str) -> int:
+    """Length of the named place that opens ``full`` when a body follows it (甘肃省|人民政府), else 0."""
+    s = shape()
+    for k in range(2, min(len(full) - 1, 13)):
+        if full[:k].endswith(s.place_endings) and is_complete(full[k:]) and full[k:] not in s.level_words:
+            return k
+    return 0
 
 
 def _bare_level(el: str) -> Optional[tuple[str, str]]:

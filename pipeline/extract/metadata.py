@@ -316,7 +316,7 @@ def _recipients(text: str, lines, after: int, skip: set[int], r: _Rules, found: 
         s, e = lines[k]
         s, e = _strip_span(text, s, e)
         line = text[s:e]
-        if not line or line == title:
+        if not line or line == title or r.doc_number_line_re.match(line):
             continue
         lm = r.labels["recipients"].match(line)
         if lm:
@@ -419,10 +419,14 @@ def _issuer_from_title(r: _Rules, found: _Found) -> None:
     title = found.values.get("title")
     if "issuer" in found.values or not title:
         return
+    ev = next(ev for ev in found.evidence if ev.field == "title")
+    kind = next((t for t in r.heading_types if title.endswith(t)), None)
+    if kind and "\n" not in ev.text:  # 中华人民共和国财政部令, 海口市水务局公告: the heading names the issuer
+        if _issuers(found.text, [(ev.span[0], ev.span[1] - len(kind))], r, found):
+            return
     m = r.issuer_title_re.match(title)
     if not m or not is_complete(m.group("v").split()[-1]):
         return
-    ev = next(ev for ev in found.evidence if ev.field == "title")
     v = m.group("v")
     if "\n" in ev.text[: len(v) + 1]:
         return  # the issuer runs over a line break: leave it

@@ -79,6 +79,8 @@ class _Grammar:
     facility_exceptions: tuple
     break_tags: frozenset
     bound_tags: frozenset
+    modifier_tags: frozenset
+    head_continuations: frozenset
 
 
 @cache
@@ -123,6 +125,8 @@ def grammar() -> _Grammar:
         facility_exceptions=tuple(t["facility_exceptions"]),
         break_tags=frozenset(t["break_tags"]),
         bound_tags=frozenset(t["bound_tags"]),
+        modifier_tags=frozenset(t["modifier_tags"]),
+        head_continuations=frozenset(t["head_continuations"]),
     )
 
 
@@ -142,10 +146,10 @@ def _is_clause(words: list[str]) -> bool:
     for k, w in enumerate(words[:-1]):
         if k and w in _JOINERS:
             continue
-        if w in g.field_words and (k + 1 == last or words[k + 1] in g.field_words):
-            continue  # 宣传|部, 扶贫|开发|领导小组: a field of work before the head
         if w in g.clause_words:
             return True
+        if w in g.field_words and (k + 1 == last or words[k + 1] in g.field_words):
+            continue  # 宣传|部, 扶贫|开发|领导小组: a field of work before the head
         if w in g.function_prefixes or tags.get(w) in (g.clause_tags_first if k == 0 else g.clause_tags):
             return True
     return False
@@ -158,7 +162,10 @@ def is_place(tok: str) -> bool:
     g = grammar()
     if len(tok) < 2 or tok in g.place_stop or not _is_han(tok):
         return False
-    return any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings)
+    if not any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings):
+        return False
+    # 好市 (实施好|市人民医院): a one-character word of the sentence before the ending, not a place
+    return not (len(tok) == 2 and word_tags().get(tok[0]) in g.modifier_tags)
 
 
 def is_facility(name: str) -> bool:
@@ -279,11 +286,13 @@ def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
     if j == i:  # one word standing alone: a word the dictionary knows as a name (开新局 is not)
         return kind == "alone" and len(t.text) >= 3 and tags.get(t.text) in g.noun_tags
     if len(t.text) == 1:  # 处, 办, 所: only after a core word (厅 组宣 处)
+        before = toks[j - 1]
         if t.text in g.verb_like_closers:
-            before = toks[j - 1]
             if not (before.lex or before.text in g.scope_words or before.text in g.field_words
                     or tags.get(before.text) in g.noun_tags):
                 return False  # 减证|办: a verb after a verb
+        elif tags.get(before.text) in g.modifier_tags and before.text not in g.field_words:
+            return False  # 紧要|处: a place described, not a division
         return j - i >= 2 or kind == "alone"
     return True
 
@@ -350,6 +359,35 @@ def _named_station(name: str) -> bool:
     return bool(ends) and ends[0] >= 1
 
 
+_CLAUSE_ENDS = "，,。；;：:！？!?\n（(）)“”"
+
+
+def _in_field_list(text: str, s: int, e: int) -> bool:
+    """Does the one-word name at [s, e) stand in a 、 list that also names fields of work
+    (工会、青少年、妇女儿童、老龄、残疾人…工作)? Its bare names are then fields, not bodies."""
+    if not (s and text[s - 1] == "、") and not (e < len(text) and text[e] == "、"):
+        return False
+    a = s
+    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < 80:
+        a -= 1
+    b = e
+    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 80:
+        b += 1
+    elements = text[a:b].split("、")
+    g = grammar()
+    for k, el in enumerate(elements):
+        el = el.strip()
+        if k == len(elements) - 1:
+            el = el.split("等")[0]  # 妇联等群团组织更好发挥作用
+        if k == 0:
+            el = el[-12:]
+        if k == 0 and "各" in el:
+            el = el[el.index("各"):]  # 支持各民主党派: the list starts at its determiner
+        if el and not (is_complete(el) or el in g.lexicon or el.startswith(g.generic_starts)):
+            return True
+    return False
+
+
 @dataclass
 class _Found:
     name: str
@@ -388,7 +426,7 @@ def find_names(doc) -> list[_Found]:
     out: list[_Found] = []
     for lo, hi in _regions(closers):
         base = max(0, lo - 2)  # two tokens of left context (the word before a place name before an opener)
-        toks = [_Tok(texts[k], starts[k], starts[k] + len(texts[k]), lex[k]) for k in range(base, min(len(texts), hi + 1))]
+        toks = [_Tok(texts[k], starts[k], starts[k] + len(texts[k]), lex[k]) for k in range(base, min(len(texts), hi + 2))]
         out.extend(_scan(toks, lo - base, hi - base, text))
     return out
 
@@ -416,9 +454,12 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             chars += len(t)
             if chars > 28:
                 break
-            if _closes(toks, i, j, kind) and not (j + 1 < n and len(toks[j + 1].text) == 1
-                                                  and tags.get(toks[j + 1].text) in g.bound_tags):
-                best = j
+            if _closes(toks, i, j, kind) and not (
+                    j + 1 < n and ((len(toks[j + 1].text) == 1 and tags.get(toks[j + 1].text) in g.bound_tags)
+                                   or toks[j + 1].text in g.head_continuations
+                                   or (toks[j + 1].text == "新" and j + 2 < n
+                                       and toks[j + 2].text in g.head_continuations))):
+                best = j  # not 国家农科|园, 国家中心|城市, 市人民医院|新院区: a place named after a head
             j += 1
         if best is None:
             i += 1
@@ -455,6 +496,10 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             continue
         if is_generic(name, before):
             i = best + 1
+            continue
+        if (first == best and name[0] not in _PLACE_CHARS and name[0] not in g.scope_words and kind != "place"
+                and name not in g.independent_bodies and _in_field_list(text, toks[first].start, toks[best].end)):
+            i = best + 1  # 工会、青少年、妇女儿童、老龄等工作: a field of work, not a body
             continue
         # split coordinated names written back to back (省委省政府)
         cuts = [first] + [k for k in range(i + 1, best + 1)
@@ -532,7 +577,7 @@ def extract(doc, ctx) -> list[Department]:
         spans = sorted(set(spans))
         canon = canonical(name, md.issuer)
         roles = set()
-        if md.issuer and (name == md.issuer or canon == md.issuer):
+        if md.issuer and (name == md.issuer or canon == md.issuer) or name in md.co_issuers:
             roles.add("issuer")
         if name in md.recipients:
             roles.add("recipient")

@@ -81,6 +81,7 @@ class _Grammar:
     bound_tags: frozenset
     modifier_tags: frozenset
     head_continuations: frozenset
+    slogan_re: re.Pattern
 
 
 @cache
@@ -127,6 +128,7 @@ def grammar() -> _Grammar:
         bound_tags=frozenset(t["bound_tags"]),
         modifier_tags=frozenset(t["modifier_tags"]),
         head_continuations=frozenset(t["head_continuations"]),
+        slogan_re=rules.compile_pattern(t["slogan"], "departments.toml:slogan"),
     )
 
 
@@ -447,19 +449,23 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             t = toks[j].text
             if not _is_han(t) or (j > i and t in g.stop_tokens and not toks[j].lex
                                   and not (t in _JOINERS and best is None and j + 1 < n
-                                           and _opener(toks, j + 1) in (None, "alone"))):
-                break  # 和 only inside a name not yet closed: 人力资源和社会保障局
-            if j > i and not toks[j].lex and t not in _JOINERS and tags.get(t) in g.break_tags:
-                break  # 市人大|及其|常委会: a conjunction, pronoun or particle ends the name
+                                           and _opener(toks, j + 1) in (None, "alone")
+                                           and not is_closer(toks[j + 1].text)
+                                           and not is_place(toks[j - 1].text)
+                                           and toks[j - 1].text not in g.scope_words)):
+                break  # 和 only inside a name not yet closed: 人力资源和社会保障局 (not 商务区和南站)
+            if j > i and not toks[j].lex and t not in _JOINERS and (tags.get(t) in g.break_tags or t in g.clause_words):
+                break  # 市人大|及其|常委会, 省帆船协会|落户: a conjunction, pronoun, particle or verb ends the name
             chars += len(t)
             if chars > 28:
                 break
-            if _closes(toks, i, j, kind) and not (
-                    j + 1 < n and ((len(toks[j + 1].text) == 1 and tags.get(toks[j + 1].text) in g.bound_tags)
-                                   or toks[j + 1].text in g.head_continuations
-                                   or (toks[j + 1].text == "新" and j + 2 < n
-                                       and toks[j + 2].text in g.head_continuations))):
-                best = j  # not 国家农科|园, 国家中心|城市, 市人民医院|新院区: a place named after a head
+            if _closes(toks, i, j, kind):
+                if j + 1 < n and (toks[j + 1].text in g.head_continuations
+                                  or (toks[j + 1].text == "新" and j + 2 < n
+                                      and toks[j + 2].text in g.head_continuations)):
+                    break  # 国家中心|城市, 市人民医院|新院区: a place named after a head, no body
+                if not (j + 1 < n and len(toks[j + 1].text) == 1 and tags.get(toks[j + 1].text) in g.bound_tags):
+                    best = j  # not 国家农科|园
             j += 1
         if best is None:
             i += 1
@@ -491,7 +497,7 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
-        if name.endswith(g.non_org_tails) or is_facility(name):
+        if name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name):
             i = best + 1  # 文化 + 室 written apart: still the common noun 文化室; 梧州收费站: a facility
             continue
         if is_generic(name, before):

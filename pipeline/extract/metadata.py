@@ -232,9 +232,9 @@ def _title_at(text: str, lines, k: int, r: _Rules) -> Optional[tuple[str, int, i
         s, e = lines[k + n]
         raw = text[s:e]
         line = raw.lstrip(r.title_strip).strip()
-        if (not line or "|" in line or line[-1] in "。：:；;，,!！" or r.doc_number_line_re.match(line)
+        if (not line or "|" in line or line[-1] in "。：:；;，,!！" or "，" in line or r.doc_number_line_re.match(line)
                 or any(c in line[:_LABEL_PREFIX] for c in "：:")):
-            break  # a sentence, a table row, a document number or a "key：value" header line
+            break  # a sentence (我代表国务院，向大会报告…), a table row, a document number or a "key：value" line
         if start is None:
             start = s + len(raw) - len(raw.lstrip(r.title_strip))
         parts.append(line)
@@ -487,8 +487,9 @@ def extract(doc, ctx=None) -> Metadata:
     used = _labelled(text, lines, r, found)
     title_last = _title(text, lines, used, r, found)
     used |= _doc_number(text, lines, title_last, r, found)
-    if title_last is not None:
+    if "title" in found.values:
         _doc_type(text, r, found)
+    if title_last is not None:
         rec = _recipients(text, lines, title_last + 1, used, r, found)
         body_start = lines[rec if rec is not None else title_last][1]
     else:

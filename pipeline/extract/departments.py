@@ -82,6 +82,10 @@ class _Grammar:
     modifier_tags: frozenset
     head_continuations: frozenset
     slogan_re: re.Pattern
+    bound_words: frozenset
+    scoped_only_heads: tuple
+    designation_scopes: frozenset
+    designation_heads: tuple
 
 
 @cache
@@ -129,6 +133,10 @@ def grammar() -> _Grammar:
         modifier_tags=frozenset(t["modifier_tags"]),
         head_continuations=frozenset(t["head_continuations"]),
         slogan_re=rules.compile_pattern(t["slogan"], "departments.toml:slogan"),
+        bound_words=frozenset(t["bound_words"]),
+        scoped_only_heads=tuple(t["scoped_only_heads"]),
+        designation_scopes=frozenset(t["designation_scopes"]),
+        designation_heads=tuple(t["designation_heads"]),
     )
 
 
@@ -464,8 +472,9 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
                                   or (toks[j + 1].text == "新" and j + 2 < n
                                       and toks[j + 2].text in g.head_continuations)):
                     break  # 国家中心|城市, 市人民医院|新院区: a place named after a head, no body
-                if not (j + 1 < n and len(toks[j + 1].text) == 1 and tags.get(toks[j + 1].text) in g.bound_tags):
-                    best = j  # not 国家农科|园
+                if not (j + 1 < n and len(toks[j + 1].text) == 1 and (tags.get(toks[j + 1].text) in g.bound_tags
+                                                                      or toks[j + 1].text in g.bound_words)):
+                    best = j  # not 国家农科|园, 住房城乡建设部|门
             j += 1
         if best is None:
             i += 1
@@ -497,7 +506,11 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
-        if name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name):
+        if (name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name)
+                or (kind == "alone" and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (toks[i].text in g.designation_scopes and name.endswith(g.designation_heads))):
+            # 文化 + 室 written apart: the common noun 文化室; 梧州收费站: a facility; 一站式患者服务中心
+            # with no scope: a facility; 国家…临床研究中心: a designation
             i = best + 1  # 文化 + 室 written apart: still the common noun 文化室; 梧州收费站: a facility
             continue
         if is_generic(name, before):

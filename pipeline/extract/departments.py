@@ -82,7 +82,7 @@ class _Grammar:
     modifier_tags: frozenset
     head_continuations: frozenset
     slogan_re: re.Pattern
-    bound_words: frozenset
+    bound_words: tuple
     scoped_only_heads: tuple
     designation_scopes: frozenset
     designation_heads: tuple
@@ -133,7 +133,7 @@ def grammar() -> _Grammar:
         modifier_tags=frozenset(t["modifier_tags"]),
         head_continuations=frozenset(t["head_continuations"]),
         slogan_re=rules.compile_pattern(t["slogan"], "departments.toml:slogan"),
-        bound_words=frozenset(t["bound_words"]),
+        bound_words=tuple(t["bound_words"]),
         scoped_only_heads=tuple(t["scoped_only_heads"]),
         designation_scopes=frozenset(t["designation_scopes"]),
         designation_heads=tuple(t["designation_heads"]),
@@ -270,8 +270,8 @@ def _word_kind(t: str) -> Optional[str]:
 
 def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     tok = toks[i]
-    if tok.lex:
-        return "lex"
+    if tok.lex or (len(tok.text) >= 4 and word_tags().get(tok.text) == "nt" and is_closer(tok.text)):
+        return "lex"  # a lexicon name, or a word jieba's dictionary knows as an organisation (国家计委)
     kind = _word_kind(tok.text)
     if kind != "han":
         return kind
@@ -294,7 +294,7 @@ def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
             or (t.text.endswith(tuple(g.verb_like_closers)) and t.text not in tags)):
         return False  # 一事|联办, 和睦|相处, 全程|网办: a verb, not a head (县侨办 keeps its scope)
     if j == i:  # one word standing alone: a word the dictionary knows as a name (开新局 is not)
-        return kind == "alone" and len(t.text) >= 3 and tags.get(t.text) in g.noun_tags
+        return kind == "lex" or (kind == "alone" and len(t.text) >= 3 and tags.get(t.text) in g.noun_tags)
     if len(t.text) == 1:  # 处, 办, 所: only after a core word (厅 组宣 处)
         before = toks[j - 1]
         if t.text in g.verb_like_closers:
@@ -472,8 +472,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
                                   or (toks[j + 1].text == "新" and j + 2 < n
                                       and toks[j + 2].text in g.head_continuations)):
                     break  # 国家中心|城市, 市人民医院|新院区: a place named after a head, no body
-                if not (j + 1 < n and len(toks[j + 1].text) == 1 and (tags.get(toks[j + 1].text) in g.bound_tags
-                                                                      or toks[j + 1].text in g.bound_words)):
+                if not (j + 1 < n and ((len(toks[j + 1].text) == 1 and tags.get(toks[j + 1].text) in g.bound_tags)
+                                       or (t.endswith("部") and toks[j + 1].text.startswith(g.bound_words)))):
                     best = j  # not 国家农科|园, 住房城乡建设部|门
             j += 1
         if best is None:
@@ -497,7 +497,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             if not (after == "" or after[0] in _BOUNDARY or after in g.predicate_starts):
                 i += 1
                 continue
-            if len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
+            if (len(toks[best].text) == 2 and toks[best].text not in tags and toks[best - 1].text in tags
+                    and not toks[best - 1].lex) or len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
                 i += 1  # 更离不开党委, 感恩政府: a clause, not a name
                 continue
         if toks[i].text == "驻" and not _named_station(name):

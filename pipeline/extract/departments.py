@@ -59,6 +59,7 @@ class _Grammar:
     generic_starts: tuple
     generic_names: frozenset
     exclude_contains: tuple
+    exclude_re: re.Pattern
     founding_verbs: frozenset
     place_part_tags: frozenset
     predicate_starts: frozenset
@@ -109,6 +110,7 @@ def grammar() -> _Grammar:
         generic_starts=tuple(t["generic_starts"]),
         generic_names=frozenset(t["generic_names"]),
         exclude_contains=tuple(t["exclude_contains"]),
+        exclude_re=re.compile("|".join(map(re.escape, sorted(set(t["exclude_contains"]), key=len, reverse=True)))),
         founding_verbs=frozenset(t["founding_verbs"]),
         place_part_tags=frozenset(t["place_part_tags"]),
         predicate_starts=frozenset(t["predicate_starts"]),
@@ -187,7 +189,7 @@ def is_facility(name: str) -> bool:
 def is_generic(name: str, before: str = "") -> bool:
     g = grammar()
     return (name in g.generic_names or name.startswith(g.generic_starts)
-            or any(w in name for w in g.exclude_contains)
+            or g.exclude_re.search(name) is not None
             or before in g.generic_prefixes or (before.startswith("各") and before != "各个")
             or (len(name) >= 3 and any(d in name[1:] for d in g.level_determiners)))  # 区局机关各处, 国务院各部委
 
@@ -257,10 +259,12 @@ def _stream(doc) -> tuple[list[str], list[int], list[bool]]:
 
 @lru_cache(maxsize=65536)
 def _word_kind(t: str) -> Optional[str]:
-    """What a word can open by itself: "scope", "place", "han" (a name after a boundary) or None."""
+    """What a word can open by itself: "scope", "lex", "place", "han" (a name after a boundary) or None."""
     g = grammar()
     if t in g.scope_words:
         return "scope"
+    if len(t) >= 4 and word_tags().get(t) == "nt" and is_closer(t):
+        return "lex"  # a word jieba's dictionary knows as an organisation (国家计委)
     if is_place(t):
         return "place"
     if _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
@@ -270,8 +274,8 @@ def _word_kind(t: str) -> Optional[str]:
 
 def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     tok = toks[i]
-    if tok.lex or (len(tok.text) >= 4 and word_tags().get(tok.text) == "nt" and is_closer(tok.text)):
-        return "lex"  # a lexicon name, or a word jieba's dictionary knows as an organisation (国家计委)
+    if tok.lex:
+        return "lex"
     kind = _word_kind(tok.text)
     if kind != "han":
         return kind

@@ -61,6 +61,9 @@ class _Rules:
     issuer_split_re: re.Pattern
     title_strip: str
     title_ordinal_re: re.Pattern
+    roc_markers: tuple
+    date_line_max: int
+    date_line_chars: tuple
 
 
 @cache
@@ -104,6 +107,9 @@ def _rules() -> _Rules:
                                               f"{w}:issuer_separators"),
         title_strip=t["title_strip"],
         title_ordinal_re=rules.compile_pattern(t["title_ordinal"], f"{w}:title_ordinal"),
+        roc_markers=tuple(t["roc_markers"]),
+        date_line_max=int(t["date_line_max"]),
+        date_line_chars=tuple(t["date_line_chars"]),
     )
 
 
@@ -389,30 +395,42 @@ def _dates_and_signature(text: str, lines, title_last: Optional[int], r: _Rules,
     会议上) or an adoption line (…年…月…日 X第…次会议通过) in the opening lines. The bodies
     above a date of its own sign it (issuer, co_issuers); an adopting body issues a law."""
     head_end = lines[min(len(lines), (title_last or 0) + r.title_window) - 1][1] if lines else 0
-    for ds, de, iso in full_dates(text):
-        k = _line_at(lines, ds)
-        ls, le = lines[k]
-        before, after = text[ls:ds], text[de:le]
-        if r.signature_date_re.match(before) and r.signature_date_re.match(after):
-            found.set("issue_date", iso, _strip_span(text, ls, le))
-            if "issuer" not in found.values:
-                spans = _signature_spans(text, lines, k, r)
-                if spans:
-                    _issuers(text, spans, r, found)
-            return
-        if ds > head_end or not r.delivery_before_re.match(before):
-            continue
-        if r.delivery_after_re.match(after):
-            found.set("issue_date", iso, _strip_span(text, ls, le))
-            return
-        m = r.adoption_after_re.match(after)
-        if m:
-            found.set("issue_date", iso, _strip_span(text, ls, le))
-            if "issuer" not in found.values:
-                body = r.session_ordinal_re.sub("", m.group("body"))
-                if is_complete(body):
-                    found.set("issuer", body, (de + m.start("body"), de + m.end("body")))
-            return
+    roc = any(w in text for w in r.roc_markers)  # 102年1月4日 alone is a ROC date in a ROC document
+    for k, (ls, le) in enumerate(lines):
+        if le - ls > r.date_line_max or not any(c in text[ls:le] for c in r.date_line_chars):
+            continue  # only a short line can be a signature, delivery or adoption line
+        for ds, de, iso in full_dates(text[ls:le], roc=roc):
+            ds, de = ls + ds, ls + de
+            if _dated_line(text, lines, k, ls, le, ds, de, iso, head_end, r, found):
+                return
+
+
+def _dated_line(text: str, lines, k: int, ls: int, le: int, ds: int, de: int, iso: str, head_end: int,
+                r: _Rules, found: _Found) -> bool:
+    """Take the date at [ds, de) on line k = [ls, le) as the issue date when its line dates the
+    document (see _dates_and_signature). True when it did."""
+    before, after = text[ls:ds], text[de:le]
+    if r.signature_date_re.match(before) and r.signature_date_re.match(after):
+        found.set("issue_date", iso, _strip_span(text, ls, le))
+        if "issuer" not in found.values:
+            spans = _signature_spans(text, lines, k, r)
+            if spans:
+                _issuers(text, spans, r, found)
+        return True
+    if ds > head_end or not r.delivery_before_re.match(before):
+        return False
+    if r.delivery_after_re.match(after):
+        found.set("issue_date", iso, _strip_span(text, ls, le))
+        return True
+    m = r.adoption_after_re.match(after)
+    if not m:
+        return False
+    found.set("issue_date", iso, _strip_span(text, ls, le))
+    if "issuer" not in found.values:
+        body = r.session_ordinal_re.sub("", m.group("body"))
+        if is_complete(body):
+            found.set("issuer", body, (de + m.start("body"), de + m.end("body")))
+    return True
 
 
 def _issuer_from_title(r: _Rules, found: _Found) -> None:

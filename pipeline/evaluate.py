@@ -161,7 +161,7 @@ def metadata_exact_match(outdir: Path, golddir: Path) -> dict[str, tuple[int, in
             if f not in g_md or g_md[f] in (None, []) and f != "co_issuers":
                 continue
             out[f][1] += 1
-            out[f][0] += (p_md.get(f) or ([] if isinstance(g_md[f], list) else None)) == g_md[f]
+            out[f][0] += p_md.get(f) == g_md[f]
     return {f: (ok, n) for f, (ok, n) in out.items() if n}
 
 

@@ -176,8 +176,9 @@ def is_place(tok: str) -> bool:
         return False
     if not any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings):
         return False
-    # 好市 (实施好|市人民医院): a one-character word of the sentence before the ending, not a place
-    return not (len(tok) == 2 and word_tags().get(tok[0]) in g.modifier_tags)
+    # 好市 (实施好|市人民医院), 成市 (完 成|市…): a two-character place must be a place jieba knows
+    return not (len(tok) == 2 and (word_tags().get(tok[0]) in g.modifier_tags
+                                   or word_tags().get(tok) not in g.place_part_tags))
 
 
 def is_facility(name: str) -> bool:

@@ -84,6 +84,7 @@ class _Grammar:
     head_continuations: frozenset
     slogan_re: re.Pattern
     bound_words: tuple
+    law_types: frozenset
     scoped_only_heads: tuple
     designation_scopes: frozenset
     designation_heads: tuple
@@ -136,6 +137,7 @@ def grammar() -> _Grammar:
         head_continuations=frozenset(t["head_continuations"]),
         slogan_re=rules.compile_pattern(t["slogan"], "departments.toml:slogan"),
         bound_words=tuple(t["bound_words"]),
+        law_types=frozenset(t["law_types"]),
         scoped_only_heads=tuple(t["scoped_only_heads"]),
         designation_scopes=frozenset(t["designation_scopes"]),
         designation_heads=tuple(t["designation_heads"]),
@@ -426,7 +428,7 @@ def _regions(closers: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def find_names(doc) -> list[_Found]:
+def find_names(doc, types_only: bool = False) -> list[_Found]:
     """Every department mention in document order (one per expanded name).
 
     Only the regions before a possible closer (a lexicon name or a word like 局, 办公室) are
@@ -442,12 +444,13 @@ def find_names(doc) -> list[_Found]:
     for lo, hi in _regions(closers):
         base = max(0, lo - 2)  # two tokens of left context (the word before a place name before an opener)
         toks = [_Tok(texts[k], starts[k], starts[k] + len(texts[k]), lex[k]) for k in range(base, min(len(texts), hi + 2))]
-        out.extend(_scan(toks, lo - base, hi - base, text))
+        out.extend(_scan(toks, lo - base, hi - base, text, types_only))
     return out
 
 
-def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
-    """Names whose opener is at toks[i:stop]; toks has context on both sides."""
+def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = False) -> list[_Found]:
+    """Names whose opener is at toks[i:stop]; toks has context on both sides. With
+    ``types_only`` (a law or regulation) a bare unscoped name is a kind of body, not a body."""
     g = grammar()
     tags = word_tags()
     out: list[_Found] = []
@@ -523,8 +526,9 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             i = best + 1
             continue
         if (first == best and name[0] not in _PLACE_CHARS and name[0] not in g.scope_words and kind != "place"
-                and name not in g.independent_bodies and _in_field_list(text, toks[first].start, toks[best].end)):
-            i = best + 1  # 工会、青少年、妇女儿童、老龄等工作: a field of work, not a body
+                and name not in g.independent_bodies
+                and (types_only or _in_field_list(text, toks[first].start, toks[best].end))):
+            i = best + 1  # 工会、青少年、妇女儿童、老龄等工作: a field of work; 工会 in a law: a kind of body
             continue
         # split coordinated names written back to back (省委省政府)
         cuts = [first] + [k for k in range(i + 1, best + 1)
@@ -582,15 +586,16 @@ def extract(doc, ctx) -> list[Department]:
     in_any = lambda span, regions: any(a <= span[0] and span[1] <= b for a, b in regions)  # noqa: E731
 
     found: list[_Found] = []
+    types_only = md.doc_type in grammar().law_types  # a law names kinds of bodies (工会, 人民法院)
     # recipients come from metadata (the list is already split and expanded there)
     if md.recipients and recipient_spans:
         line = (min(s for s, _ in recipient_spans), max(e for _, e in recipient_spans))
         for name, span in expand_list(text[line[0]:line[1]], line[0]):
             if is_complete(name) and not is_generic(name):
                 found.append(_Found(name, span))
-        found.extend(f for f in find_names(doc) if not in_any(f.span, [line]))
+        found.extend(f for f in find_names(doc, types_only) if not in_any(f.span, [line]))
     else:
-        found.extend(find_names(doc))
+        found.extend(find_names(doc, types_only))
     found.sort(key=lambda f: f.span[0])  # stable: expansions of one phrase keep their order
 
     regions = role_regions(text)

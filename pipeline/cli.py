@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("outdir", type=Path)
     v.add_argument("golddir", type=Path, nargs="?", default=Path("corpus/gold"))
     v.add_argument("--brief", action="store_true", help="scores only, no list of misses")
+    v.add_argument("--records", type=Path, metavar="CORPUS",
+                   help="also score metadata against the publishers' records under CORPUS "
+                        "(records.jsonl files and labelled headers of corpus-public; OUTDIR holds its outputs)")
 
     w = sub.add_parser("review", help="a static review site (index + one page per document) from OUTDIR")
     w.add_argument("outdir", type=Path, metavar="OUTDIR")
@@ -221,6 +224,11 @@ def cmd_eval(args) -> int:
         return EXIT_USAGE
     scores, missing = evaluate(args.outdir, args.golddir)
     print(report(scores, missing, verbose=not args.brief))
+    from .evaluate import exact_report, metadata_exact_match
+    print(exact_report(metadata_exact_match(args.outdir, args.golddir)))
+    if args.records:
+        from .records import score_records
+        print(score_records(args.outdir, args.records).report(verbose=not args.brief))
     return EXIT_OK
 
 

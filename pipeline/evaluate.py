@@ -185,6 +185,27 @@ def evaluate(outdir: Path, golddir: Path) -> tuple[dict[str, Score], list[str]]:
     return scores, missing
 
 
+def metadata_exact_match(outdir: Path, golddir: Path) -> dict[str, tuple[int, int]]:
+    """Per metadata field: (exact matches, gold documents with a value), gold null skipped."""
+    outputs = load_outputs(outdir)
+    out: dict[str, list[int]] = {f: [0, 0] for f in (*METADATA_SCALARS, "co_issuers", *METADATA_LISTS)}
+    for gp in sorted(golddir.glob("*.json")):
+        gold = json.loads(gp.read_text(encoding="utf-8"))
+        g_md = gold.get("metadata") or {}
+        p_md = (outputs.get(gold["doc"]) or {}).get("metadata") or {}
+        for f in out:
+            if f not in g_md or g_md[f] in (None, []) and f != "co_issuers":
+                continue
+            out[f][1] += 1
+            out[f][0] += p_md.get(f) == g_md[f]
+    return {f: (ok, n) for f, (ok, n) in out.items() if n}
+
+
+def exact_report(rates: dict[str, tuple[int, int]]) -> str:
+    return "\n".join(["metadata exact match per field (gold documents with a value)"]
+                     + [f"  {f:<26}{ok:4d}/{n:<4d}{ok / n:7.3f}" for f, (ok, n) in rates.items()])
+
+
 def report(scores: dict[str, Score], missing: list[str], verbose: bool = True) -> str:
     lines = [f"{'field':<28}{'P':>7}{'R':>7}{'F1':>7}   tp   fp   fn"]
     for name, s in scores.items():

@@ -81,6 +81,7 @@ class Metadata:
     doc_number: Optional[str] = None
     doc_type: Optional[str] = None
     issuer: Optional[str] = None
+    co_issuers: tuple[str, ...] = ()  # the other bodies of a joint document, in signature order
     issue_date: Optional[str] = None
     recipients: tuple[str, ...] = ()
     cited_documents: tuple[str, ...] = ()

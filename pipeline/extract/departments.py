@@ -32,20 +32,14 @@ from spacy.matcher import PhraseMatcher
 from .. import rules
 from ..schema import ROLES, Department, Mention
 from ..segment import text_of, word_tags, words_of
+from ._names import JOINERS, PLACE_CHARS, expand_list, is_closer, is_complete, is_han, station_prefix
 
-_SEPARATORS = "、，,；;"
-_OPEN = "（(〔[【《“‘"
-_CLOSE = "）)〕]】》”’"
-_JOINERS = frozenset("和与")
-_PLACE_CHARS = frozenset("省市县区州乡镇村")
+_JOINERS = JOINERS
+_PLACE_CHARS = PLACE_CHARS
 _BOUNDARY = set("、，,；;：:。！？!?\n（(）)《》〈〉“”\"'‘’ ") | {""}
 
 
-_HAN_RUN = re.compile("[\u4e00-\u9fff〇]+")
-
-
-def _is_han(s: str) -> bool:
-    return _HAN_RUN.fullmatch(s) is not None
+_is_han = is_han
 
 
 @dataclass(frozen=True)
@@ -65,6 +59,7 @@ class _Grammar:
     generic_starts: tuple
     generic_names: frozenset
     exclude_contains: tuple
+    exclude_re: re.Pattern
     founding_verbs: frozenset
     place_part_tags: frozenset
     predicate_starts: frozenset
@@ -74,9 +69,25 @@ class _Grammar:
     field_words: frozenset
     role_label_re: re.Pattern
     abbreviations: dict
-    level_words: tuple  # longest first
+    clause_words: frozenset  # rules/departments_clause_words.txt
+    facilities: tuple  # rules/departments_facilities.txt, longest first
+    verb_tags: frozenset
+    verb_like_closers: frozenset
+    noun_tags: frozenset
+    independent_bodies: frozenset
+    joined_heads: dict
     level_determiners: tuple
-    list_joiners: tuple  # longest first
+    facility_exceptions: tuple
+    break_tags: frozenset
+    bound_tags: frozenset
+    modifier_tags: frozenset
+    head_continuations: frozenset
+    slogan_re: re.Pattern
+    bound_words: tuple
+    law_types: frozenset
+    scoped_only_heads: tuple
+    designation_scopes: frozenset
+    designation_heads: tuple
 
 
 @cache
@@ -100,6 +111,7 @@ def grammar() -> _Grammar:
         generic_starts=tuple(t["generic_starts"]),
         generic_names=frozenset(t["generic_names"]),
         exclude_contains=tuple(t["exclude_contains"]),
+        exclude_re=re.compile("|".join(map(re.escape, sorted(set(t["exclude_contains"]), key=len, reverse=True)))),
         founding_verbs=frozenset(t["founding_verbs"]),
         place_part_tags=frozenset(t["place_part_tags"]),
         predicate_starts=frozenset(t["predicate_starts"]),
@@ -110,9 +122,25 @@ def grammar() -> _Grammar:
         # 责任部门：… up to the end of the line or the closing bracket of a (责任单位：…) note
         role_label_re=rules.compile_pattern(labels + r"\s*[:：]\s*([^\n）)；;。]*)", "departments.toml:role_labels"),
         abbreviations=dict(t.get("abbreviations", {})),
-        level_words=by_len(t["level_words"]),
+        clause_words=frozenset(rules.lexicon("departments_clause_words.txt")),
+        facilities=by_len(rules.lexicon("departments_facilities.txt")),
+        verb_tags=frozenset(t["verb_tags"]),
+        verb_like_closers=frozenset(t["verb_like_closers"]),
+        noun_tags=frozenset(t["noun_tags"]),
+        independent_bodies=frozenset(t["independent_bodies"]),
+        joined_heads={k: tuple(v) for k, v in t["joined_heads"].items()},
         level_determiners=by_len(t["level_determiners"]),
-        list_joiners=by_len(t["list_joiners"]),
+        facility_exceptions=tuple(t["facility_exceptions"]),
+        break_tags=frozenset(t["break_tags"]),
+        bound_tags=frozenset(t["bound_tags"]),
+        modifier_tags=frozenset(t["modifier_tags"]),
+        head_continuations=frozenset(t["head_continuations"]),
+        slogan_re=rules.compile_pattern(t["slogan"], "departments.toml:slogan"),
+        bound_words=tuple(t["bound_words"]),
+        law_types=frozenset(t["law_types"]),
+        scoped_only_heads=tuple(t["scoped_only_heads"]),
+        designation_scopes=frozenset(t["designation_scopes"]),
+        designation_heads=tuple(t["designation_heads"]),
     )
 
 
@@ -128,9 +156,14 @@ def _phrase_matcher() -> PhraseMatcher:
 def _is_clause(words: list[str]) -> bool:
     g = grammar()
     tags = word_tags()
+    last = len(words) - 1
     for k, w in enumerate(words[:-1]):
-        if w in g.field_words or (k and w in _JOINERS):
+        if k and w in _JOINERS:
             continue
+        if w in g.clause_words:
+            return True
+        if w in g.field_words and (k + 1 == last or words[k + 1] in g.field_words):
+            continue  # 宣传|部, 扶贫|开发|领导小组: a field of work before the head
         if w in g.function_prefixes or tags.get(w) in (g.clause_tags_first if k == 0 else g.clause_tags):
             return True
     return False
@@ -143,168 +176,28 @@ def is_place(tok: str) -> bool:
     g = grammar()
     if len(tok) < 2 or tok in g.place_stop or not _is_han(tok):
         return False
-    return any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings)
-
-
-@lru_cache(maxsize=65536)
-def is_closer(tok: str) -> bool:
-    """Does this word end an organisation name (厅, 管理局, 领导小组, 扶贫办 …)?"""
-    g = grammar()
-    if tok in g.lexicon:
-        return True
-    if not _is_han(tok) or tok in g.non_org or tok.endswith(g.non_org_tails):
+    if not any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings):
         return False
-    return tok.endswith(g.suffixes)
+    # 好市 (实施好|市人民医院), 成市 (完 成|市…): a two-character place must be a place jieba knows
+    return not (len(tok) == 2 and (word_tags().get(tok[0]) in g.modifier_tags
+                                   or word_tags().get(tok) not in g.place_part_tags))
 
 
-@lru_cache(maxsize=65536)
-def is_complete(name: str) -> bool:
-    """A written name that ends like an organisation (used to split lists)."""
+def is_facility(name: str) -> bool:
+    """梧州收费站, 保税物流中心, 省重点实验室: a facility, platform or designation, not a body."""
     g = grammar()
-    if name in g.lexicon:
-        return True
-    return name.endswith(g.suffixes) and not name.endswith(g.non_org_tails)
+    return name.endswith(g.facilities) and not name.endswith(g.facility_exceptions)
 
 
 def is_generic(name: str, before: str = "") -> bool:
     g = grammar()
     return (name in g.generic_names or name.startswith(g.generic_starts)
-            or any(w in name for w in g.exclude_contains)
+            or g.exclude_re.search(name) is not None
             or before in g.generic_prefixes or (before.startswith("各") and before != "各个")
-            or (len(name) >= 3 and name[-2] in g.level_determiners))  # 区局机关各处: every division
+            or (len(name) >= 3 and any(d in name[1:] for d in g.level_determiners)))  # 区局机关各处, 国务院各部委
 
 
-# --- lists (recipients, 责任部门 lines) -------------------------------------------------------
-
-def _split_elements(text: str, offset: int) -> list[tuple[str, int, int]]:
-    """Split on 、，；, outside brackets; strip spaces. Returns (element, start, end)."""
-    out, depth, start = [], 0, 0
-    for k, c in enumerate(text + "，"):
-        if c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            depth = max(0, depth - 1)
-        elif c in _SEPARATORS and depth == 0:
-            raw = text[start:k]
-            lead = len(raw) - len(raw.lstrip())
-            el = raw.strip()
-            if el:
-                out.append((el, offset + start + lead, offset + start + lead + len(el)))
-            start = k + 1
-    return out
-
-
-def _station_prefix(s: str) -> str:
-    return "驻" if s.startswith("驻") and len(s) > 2 else ""
-
-
-def _expand_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int]) -> list[tuple[str, tuple[int, int]]]:
-    """驻五一村 + 东甸村扶贫工作组 → 驻五一村扶贫工作组, 驻东甸村扶贫工作组 (span: the whole group)."""
-    span = (pending[0][1], last[2])
-    prefix = _station_prefix(pending[0][0])
-    full = last[0]
-    if prefix and not full.startswith(prefix):
-        full = prefix + full
-    names = []
-    for el, _s, _e in pending:
-        idx = full.find(el[-1], len(prefix) + 1) if len(el) >= 2 else -1
-        place = full[len(prefix):idx + 1]
-        if (idx < 0 or el[-1] not in _PLACE_CHARS or el.endswith(place) or len(place) > 6
-                or any(c in place for c in _JOINERS)):
-            names.append(el)  # not the same kind of place: leave the element as written
-            continue
-        head = el if el.startswith(prefix) else prefix + el
-        names.append(head + full[idx + 1:])
-    names.append(full)
-    return [(n, span) for n in names]
-
-
-def _bare_level(el: str) -> Optional[tuple[str, str]]:
-    """(determiner, level) when ``el`` is only an administrative level: 各省, 自治区, 州."""
-    g = grammar()
-    det = next((d for d in g.level_determiners if el.startswith(d)), "")
-    return (det, el[len(det):]) if el[len(det):] in g.level_words else None
-
-
-def _level_tail(name: str) -> Optional[str]:
-    """The body after a leading level (直辖市人民政府 -> 人民政府; 县（市、区）扶贫办 -> 扶贫办)."""
-    g = grammar()
-    det = next((d for d in g.level_determiners if name.startswith(d)), "")
-    rest = name[len(det):]
-    level = next((w for w in g.level_words if rest.startswith(w)), None)
-    if level is None:
-        return None
-    tail = rest[len(level):]
-    if tail[:1] in _OPEN:  # a bracketed note on the level: 县（市、区）
-        close = next((k for k, c in enumerate(tail) if c in _CLOSE), -1)
-        tail = tail[close + 1:] if close > 0 else tail
-    if tail[:1] in "一二两三四五六七八九十0123456789":
-        return None  # 市、县两级扶贫办: one body of both levels, not one per level
-    return tail if is_complete(tail) else None
-
-
-def _named_tail(name: str) -> Optional[str]:
-    """The body after a named place (米东新区质量技术监督局 -> 质量技术监督局)."""
-    g = grammar()
-    for k in range(2, len(name) - 1):
-        if name[:k].endswith(g.place_endings) and is_complete(name[k:]):
-            return name[k:]
-    return None
-
-
-def _level_group(pending: list[tuple[str, int, int]], last: tuple[str, int, int]
-                 ) -> Optional[list[tuple[str, tuple[int, int]]]]:
-    """Bare levels sharing the body of the last element, with their determiner:
-    各省、自治区、直辖市人民政府 -> 各省人民政府, 各自治区人民政府, 各直辖市人民政府;
-    各地、州、市及米东新区质量技术监督局 -> 各地…, 各州…, 各市质量技术监督局, 米东新区质量技术监督局."""
-    g = grammar()
-    levels = [_bare_level(el) for el, _s, _e in pending]
-    if not levels or None in levels:
-        return None
-    det = levels[0][0]
-    full, named = last[0], None
-    for j in g.list_joiners:
-        left, sep, right = full.partition(j)
-        if sep and _bare_level(left) and is_complete(right):
-            levels.append(_bare_level(left))
-            full, named = right, right
-            break
-    tail = _named_tail(full) if named else _level_tail(full)
-    if not tail:
-        return None
-    names = [det + level + tail for _d, level in levels]
-    names.append(named or (full if full.startswith(det) else det + full))
-    span = (pending[0][1], last[2])
-    return [(n, span) for n in names]
-
-
-def expand_list(text: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]]:
-    """Names of a written list, shared prefixes and suffixes expanded, in order.
-
-    ``text`` is a list such as ``厅扶贫办，驻五一村、东甸村扶贫工作组``; spans are
-    ``offset``-based. An element that does not end like an organisation takes the tail of
-    the next complete one (驻五一村、东甸村扶贫工作组, 各省、自治区、直辖市人民政府); the
-    group then shares one span. A one-character element after a name takes that name's
-    head (区局机关各部、处、室 -> 区局机关各处, 区局机关各室).
-    """
-    out: list[tuple[str, tuple[int, int]]] = []
-    pending: list[tuple[str, int, int]] = []
-    for el in _split_elements(text, offset):
-        name, s, e = el
-        prev = out[-1] if out and not pending else None
-        if len(name) == 1 and prev and len(prev[0]) > 2 and is_closer(prev[0][-1]) and is_closer(name):
-            out.append((prev[0][:-1] + name, (prev[1][0], e)))
-        elif is_complete(name):
-            if pending:
-                out.extend(_level_group(pending, el) or _expand_group(pending, el))
-                pending = []
-            else:
-                out.append((name, (s, e)))
-        else:
-            pending.append(el)
-    out.extend((el, (s, e)) for el, s, e in pending)
-    return out
-
+# --- lists (recipients, 责任部门 lines): the shared splitter in _names -------------------
 
 def role_regions(text: str) -> list[tuple[int, int]]:
     """Character ranges listing responsible bodies (责任部门：…, （责任单位：…）)."""
@@ -369,10 +262,12 @@ def _stream(doc) -> tuple[list[str], list[int], list[bool]]:
 
 @lru_cache(maxsize=65536)
 def _word_kind(t: str) -> Optional[str]:
-    """What a word can open by itself: "scope", "place", "han" (a name after a boundary) or None."""
+    """What a word can open by itself: "scope", "lex", "place", "han" (a name after a boundary) or None."""
     g = grammar()
     if t in g.scope_words:
         return "scope"
+    if len(t) >= 4 and word_tags().get(t) == "nt" and is_closer(t):
+        return "lex"  # a word jieba's dictionary knows as an organisation (国家计委)
     if is_place(t):
         return "place"
     if _is_han(t) and t not in g.start_verbs and t not in g.stop_tokens:
@@ -399,9 +294,22 @@ def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
         return j > i or kind in ("lex", "alone")
     if not is_closer(t.text):
         return False
-    if j == i:
-        return kind == "alone" and len(t.text) >= 3
+    g = grammar()
+    tags = word_tags()
+    if kind == "alone" and len(t.text) > 1 and (
+            tags.get(t.text) in g.verb_tags
+            or (t.text.endswith(tuple(g.verb_like_closers)) and t.text not in tags)):
+        return False  # 一事|联办, 和睦|相处, 全程|网办: a verb, not a head (县侨办 keeps its scope)
+    if j == i:  # one word standing alone: a word the dictionary knows as a name (开新局 is not)
+        return kind == "lex" or (kind == "alone" and len(t.text) >= 3 and tags.get(t.text) in g.noun_tags)
     if len(t.text) == 1:  # 处, 办, 所: only after a core word (厅 组宣 处)
+        before = toks[j - 1]
+        if t.text in g.verb_like_closers:
+            if not (before.lex or before.text in g.scope_words or before.text in g.field_words
+                    or tags.get(before.text) in g.noun_tags):
+                return False  # 减证|办: a verb after a verb
+        elif tags.get(before.text) in g.modifier_tags and before.text not in g.field_words:
+            return False  # 紧要|处: a place described, not a division
         return j - i >= 2 or kind == "alone"
     return True
 
@@ -409,7 +317,8 @@ def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
 def _starts_new(toks: list[_Tok], k: int) -> bool:
     g = grammar()
     t = toks[k].text
-    return t in g.coordinating_scopes or is_place(t) or (toks[k].lex and t[0] in g.coordinating_scopes)
+    return (t in g.coordinating_scopes or is_place(t)
+            or (toks[k].lex and (t[0] in g.coordinating_scopes or t in g.independent_bodies)))
 
 
 def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, int]]:
@@ -441,21 +350,59 @@ def _coordinated_places(text: str, start: int, place: str) -> list[tuple[str, in
 
 
 def _place_before(toks: list[_Tok], i: int, strict: bool = True) -> bool:
-    """Is the lexicon name at i (镇政府) the tail of a place name split by jieba (庆祖|镇政府)?"""
+    """Is the name at i (镇政府, 村 …) the tail of a place name split by jieba (庆祖|镇政府)?
+
+    The word before must be able to name a place: a proper name or a word the dictionary
+    does not know, of at most three characters (严格执行|市人大 is a clause), and not a word
+    of the clause (代表|市人民政府, 这是|省委, 获批|省…). A common noun names a village
+    (光明|村, with ``strict`` off) but never a city or province (代表|市)."""
     g = grammar()
     prev, t = toks[i - 1].text, toks[i].text
-    return (t[0] in _PLACE_CHARS and _is_han(prev) and is_place(prev + t[0])
-            and prev not in g.stop_tokens and not prev.startswith(g.function_prefixes)
-            and prev[0] not in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
-            and not any(prev.startswith(p) for p in g.generic_prefixes)
-            and (prev not in word_tags() or word_tags()[prev] in g.place_part_tags
-                 or (not strict and word_tags()[prev] not in g.clause_tags_first)))
+    if not (t[0] in _PLACE_CHARS and _is_han(prev) and is_place(prev + t[0])):
+        return False
+    if (prev in g.stop_tokens or prev in g.clause_words or prev.startswith(g.function_prefixes)
+            or prev[0] in "一二三四五六七八九十"  # 一是|省科协: an enumeration, not a place
+            or any(prev.startswith(p) for p in g.generic_prefixes)):
+        return False
+    tag = word_tags().get(prev)
+    if tag is None or tag in g.place_part_tags:
+        return len(prev) <= 3 or tag == "ns"
+    return not strict and t[0] in "村乡镇" and tag not in g.clause_tags_first
 
 
 def _named_station(name: str) -> bool:
     """驻五一村… names its place (at least one character before the place ending)."""
     ends = [k for k, c in enumerate(name[1:]) if any(e == c for e in grammar().place_endings)]
     return bool(ends) and ends[0] >= 1
+
+
+_CLAUSE_ENDS = "，,。；;：:！？!?\n（(）)“”"
+
+
+def _in_field_list(text: str, s: int, e: int) -> bool:
+    """Does the one-word name at [s, e) stand in a 、 list that also names fields of work
+    (工会、青少年、妇女儿童、老龄、残疾人…工作)? Its bare names are then fields, not bodies."""
+    if not (s and text[s - 1] == "、") and not (e < len(text) and text[e] == "、"):
+        return False
+    a = s
+    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < 80:
+        a -= 1
+    b = e
+    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 80:
+        b += 1
+    elements = text[a:b].split("、")
+    g = grammar()
+    for k, el in enumerate(elements):
+        el = el.strip()
+        if k == len(elements) - 1:
+            el = el.split("等")[0]  # 妇联等群团组织更好发挥作用
+        if k == 0:
+            el = el[-12:]
+        if k == 0 and "各" in el:
+            el = el[el.index("各"):]  # 支持各民主党派: the list starts at its determiner
+        if el and not (is_complete(el) or el in g.lexicon or el.startswith(g.generic_starts)):
+            return True
+    return False
 
 
 @dataclass
@@ -481,7 +428,7 @@ def _regions(closers: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def find_names(doc) -> list[_Found]:
+def find_names(doc, types_only: bool = False) -> list[_Found]:
     """Every department mention in document order (one per expanded name).
 
     Only the regions before a possible closer (a lexicon name or a word like 局, 办公室) are
@@ -496,14 +443,16 @@ def find_names(doc) -> list[_Found]:
     out: list[_Found] = []
     for lo, hi in _regions(closers):
         base = max(0, lo - 2)  # two tokens of left context (the word before a place name before an opener)
-        toks = [_Tok(texts[k], starts[k], starts[k] + len(texts[k]), lex[k]) for k in range(base, min(len(texts), hi + 1))]
-        out.extend(_scan(toks, lo - base, hi - base, text))
+        toks = [_Tok(texts[k], starts[k], starts[k] + len(texts[k]), lex[k]) for k in range(base, min(len(texts), hi + 2))]
+        out.extend(_scan(toks, lo - base, hi - base, text, types_only))
     return out
 
 
-def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
-    """Names whose opener is at toks[i:stop]; toks has context on both sides."""
+def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = False) -> list[_Found]:
+    """Names whose opener is at toks[i:stop]; toks has context on both sides. With
+    ``types_only`` (a law or regulation) a bare unscoped name is a kind of body, not a body."""
     g = grammar()
+    tags = word_tags()
     out: list[_Found] = []
     n = len(toks)
     while i < stop:
@@ -516,13 +465,24 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             t = toks[j].text
             if not _is_han(t) or (j > i and t in g.stop_tokens and not toks[j].lex
                                   and not (t in _JOINERS and best is None and j + 1 < n
-                                           and _opener(toks, j + 1) in (None, "alone"))):
-                break  # 和 only inside a name not yet closed: 人力资源和社会保障局
+                                           and _opener(toks, j + 1) in (None, "alone")
+                                           and not is_closer(toks[j + 1].text)
+                                           and not is_place(toks[j - 1].text)
+                                           and toks[j - 1].text not in g.scope_words)):
+                break  # 和 only inside a name not yet closed: 人力资源和社会保障局 (not 商务区和南站)
+            if j > i and not toks[j].lex and t not in _JOINERS and (tags.get(t) in g.break_tags or t in g.clause_words):
+                break  # 市人大|及其|常委会, 省帆船协会|落户: a conjunction, pronoun, particle or verb ends the name
             chars += len(t)
             if chars > 28:
                 break
             if _closes(toks, i, j, kind):
-                best = j
+                if j + 1 < n and (toks[j + 1].text in g.head_continuations
+                                  or (toks[j + 1].text == "新" and j + 2 < n
+                                      and toks[j + 2].text in g.head_continuations)):
+                    break  # 国家中心|城市, 市人民医院|新院区: a place named after a head, no body
+                if not (j + 1 < n and ((len(toks[j + 1].text) == 1 and tags.get(toks[j + 1].text) in g.bound_tags)
+                                       or (t.endswith("部") and toks[j + 1].text.startswith(g.bound_words)))):
+                    best = j  # not 国家农科|园, 住房城乡建设部|门
             j += 1
         if best is None:
             i += 1
@@ -545,7 +505,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             if not (after == "" or after[0] in _BOUNDARY or after in g.predicate_starts):
                 i += 1
                 continue
-            if len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
+            if (len(toks[best].text) == 2 and toks[best].text not in tags and toks[best - 1].text in tags
+                    and not toks[best - 1].lex) or len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
                 i += 1  # 更离不开党委, 感恩政府: a clause, not a name
                 continue
         if toks[i].text == "驻" and not _named_station(name):
@@ -554,11 +515,20 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
-        if name.endswith(g.non_org_tails):
-            i = best + 1  # 文化 + 室 written apart: still the common noun 文化室
+        if (name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name)
+                or (kind == "alone" and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (toks[i].text in g.designation_scopes and name.endswith(g.designation_heads))):
+            # 文化 + 室 written apart: the common noun 文化室; 梧州收费站: a facility; 一站式患者服务中心
+            # with no scope: a facility; 国家…临床研究中心: a designation
+            i = best + 1  # 文化 + 室 written apart: still the common noun 文化室; 梧州收费站: a facility
             continue
         if is_generic(name, before):
             i = best + 1
+            continue
+        if (first == best and name[0] not in _PLACE_CHARS and name[0] not in g.scope_words and kind != "place"
+                and name not in g.independent_bodies
+                and (types_only or _in_field_list(text, toks[first].start, toks[best].end))):
+            i = best + 1  # 工会、青少年、妇女儿童、老龄等工作: a field of work; 工会 in a law: a kind of body
             continue
         # split coordinated names written back to back (省委省政府)
         cuts = [first] + [k for k in range(i + 1, best + 1)
@@ -571,13 +541,18 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str) -> list[_Found]:
             if s == toks[first].start and kind == "place":
                 group = _coordinated_places(text, s, place_text)
                 if group:
-                    prefix = _station_prefix(group[0][0])
+                    prefix = station_prefix(group[0][0])
                     rest = piece[len(place_text):]
                     span = (group[0][1], e)
                     for el, _p in group:
                         out.append(_Found((el if el.startswith(prefix) else prefix + el) + rest, span))
                     out.append(_Found(prefix + piece, span))
                     continue
+            joined = g.joined_heads.get(toks[best].text) if e == toks[best].end else None
+            if joined and len(piece) > len(toks[best].text):
+                scope = piece[:-len(toks[best].text)]  # 自治区党委政府 -> 自治区党委, 自治区政府
+                out.extend(_Found(scope + h, (s, e)) for h in joined)
+                continue
             out.append(_Found(piece, (s, e)))
         i = best + 1
     return out
@@ -611,15 +586,16 @@ def extract(doc, ctx) -> list[Department]:
     in_any = lambda span, regions: any(a <= span[0] and span[1] <= b for a, b in regions)  # noqa: E731
 
     found: list[_Found] = []
+    types_only = md.doc_type in grammar().law_types  # a law names kinds of bodies (工会, 人民法院)
     # recipients come from metadata (the list is already split and expanded there)
     if md.recipients and recipient_spans:
         line = (min(s for s, _ in recipient_spans), max(e for _, e in recipient_spans))
         for name, span in expand_list(text[line[0]:line[1]], line[0]):
             if is_complete(name) and not is_generic(name):
                 found.append(_Found(name, span))
-        found.extend(f for f in find_names(doc) if not in_any(f.span, [line]))
+        found.extend(f for f in find_names(doc, types_only) if not in_any(f.span, [line]))
     else:
-        found.extend(find_names(doc))
+        found.extend(find_names(doc, types_only))
     found.sort(key=lambda f: f.span[0])  # stable: expansions of one phrase keep their order
 
     regions = role_regions(text)
@@ -631,7 +607,7 @@ def extract(doc, ctx) -> list[Department]:
         spans = sorted(set(spans))
         canon = canonical(name, md.issuer)
         roles = set()
-        if md.issuer and (name == md.issuer or canon == md.issuer):
+        if md.issuer and (name == md.issuer or canon == md.issuer) or name in md.co_issuers:
             roles.add("issuer")
         if name in md.recipients:
             roles.add("recipient")

@@ -7,6 +7,7 @@ Any name: input names are kept as their bytes (``os.fsencode``); a name that is 
 is written with its bad bytes escaped (``\\xff``) in ``source.path``, the manifest and the
 output's name, and a name too long for ``<name>.json`` gets a safe output name (cut, with a
 hash of the whole name: ``<cut>~<hash>.json``), recorded in the manifest (``output``).
+The manifest also keeps how many seconds each document took (``seconds``).
 Symlink loops and files that are not regular files (FIFOs, sockets, devices) become
 error records without being opened for a blocking read.
 
@@ -105,15 +106,15 @@ class Progress:
     def finish(self, summary: Summary) -> None: ...
 
 
-def display_path(p: Path) -> str:
+def display_path(p: Path, cwd: Optional[str] = None) -> str:
     """The path as recorded in outputs: relative to the working directory when inside it.
 
     Symlinks are not resolved (a loop must not raise), and bad bytes are escaped."""
-    a = Path(os.path.abspath(p))
-    try:
-        return escaped(a.relative_to(Path.cwd().resolve()).as_posix())
-    except ValueError:
-        return escaped(a.as_posix())
+    a = os.path.abspath(p)
+    cwd = cwd or os.path.realpath(os.getcwd())
+    if a.startswith(cwd.rstrip("/") + "/"):
+        a = a[len(cwd.rstrip("/")) + 1:]
+    return escaped(Path(a).as_posix())
 
 
 def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = (), skip_dir: Optional[Path] = None
@@ -125,11 +126,12 @@ def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = (), skip_dir: Op
     directory given (``gold/*``).
     """
     skip = os.path.realpath(skip_dir) if skip_dir else None
+    cwd = os.path.realpath(os.getcwd())
     for root in paths:
         if not root.is_dir():  # a file, or anything else given by name (reported when read)
             if not os.path.lexists(root):
                 raise FileNotFoundError(f"no such file or directory: {root}")
-            yield Job(root, escaped(root.name), display_path(root))
+            yield Job(root, escaped(root.name), display_path(root, cwd))
             continue
         # symlinks to directories are not followed (os.walk's default): no loop can trap us
         for dirpath, dirnames, filenames in os.walk(root):
@@ -142,7 +144,7 @@ def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = (), skip_dir: Op
                 rel = escaped(p.relative_to(root).as_posix())
                 if any(fnmatch.fnmatch(rel, pat) for pat in exclude):
                     continue
-                yield Job(p, rel, display_path(p))
+                yield Job(p, rel, display_path(p, cwd))
 
 
 def output_path(outdir: Path, job: Job) -> Path:
@@ -212,11 +214,12 @@ class Entry(NamedTuple):
     reference_date: Optional[str]
     error: Optional[dict] = None  # the errors.jsonl line of a failed input
     output: Optional[str] = None  # the output's path under OUTDIR when it is not rel + ".json"
+    seconds: Optional[float] = None  # how long the document took (the last time it was run)
 
 
 def _entry_line(rel: str, e: Optional[Entry]) -> str:
     d = {"rel": rel, "status": "removed"} if e is None else {"rel": rel, **e._asdict()}
-    for key in ("error", "output"):
+    for key in ("error", "output", "seconds"):
         if e is not None and d[key] is None:
             del d[key]
     return json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -413,12 +416,12 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
                 if failure is None:
                     # the versions the output was made with (rules/ may change during a run)
                     manifest.set(job.rel, Entry("ok", size, mtime, outcome.sha256, *outcome.versions, job.shown, ref,
-                                                output=renamed))
+                                                output=renamed, seconds=round(outcome.seconds, 3)))
                 else:
                     _remove_output(outdir, out)  # an output must never outlive a change of its input
                     failures[outcome.index] = failure
                     manifest.set(job.rel, Entry("failed", size, mtime, outcome.sha256, *here, job.shown, ref,
-                                                to_dict(failure), renamed))
+                                                to_dict(failure), renamed, round(outcome.seconds, 3)))
                 done += 1
                 nbytes += max(size, 0)
                 peak = max(peak, outcome.rss_kb)

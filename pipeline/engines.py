@@ -25,7 +25,7 @@ import signal
 import stat
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from hashlib import sha256
@@ -95,6 +95,7 @@ class Outcome:
     failure: Optional[Failure]
     versions: tuple[str, str]  # (pipeline_version, rules_version) of the process that ran it
     rss_kb: int  # peak resident memory of that process so far
+    seconds: float = 0.0  # wall-clock time the document took (until stopped, for a limit)
 
 
 @cache
@@ -200,10 +201,13 @@ def read_input(path: str, shown: str) -> tuple[Optional[bytes], Optional[Failure
 def run_task(task: Task) -> Outcome:
     """Read the input and ``render`` it (local engines)."""
     _stage[0] = "ingest"
+    t = time.perf_counter()
     data, failure = read_input(task.path, task.shown)
     if failure is not None:
-        return Outcome(task.index, None, None, failure, versions(), peak_rss_kb())
-    return run_bytes(task, data)
+        outcome = Outcome(task.index, None, None, failure, versions(), peak_rss_kb())
+    else:
+        outcome = run_bytes(task, data)
+    return replace(outcome, seconds=time.perf_counter() - t)
 
 
 def warm() -> None:
@@ -444,7 +448,8 @@ class LocalEngine:
     def _stopped(self, p: _Proc, code: str, message: str) -> Outcome:
         t, stage = p.task, p.stage_name()
         p.kill()
-        return Outcome(t.index, None, None, Failure(t.shown, stage, code, message), versions(), p.peak // 1024)
+        return Outcome(t.index, None, None, Failure(t.shown, stage, code, message), versions(), p.peak // 1024,
+                       time.monotonic() - p.since)
 
     def _died(self, p: _Proc, t: Task, err: BaseException) -> Outcome:
         """A worker that exited under a document: killed by the kernel's OOM killer (or
@@ -457,7 +462,7 @@ class LocalEngine:
                                        and p.peak >= self.limits.max_memory // 2):
             return Outcome(t.index, None, None, Failure(t.shown, stage, errors.MEMORY_LIMIT,
                            "the worker was killed by the system (out of memory) while reading this document"),
-                           versions(), p.peak // 1024)
+                           versions(), p.peak // 1024, time.monotonic() - p.since)
         return _crashed(t, RuntimeError(f"exit code {code}" if code is not None else str(err)))
 
 

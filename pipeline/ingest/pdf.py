@@ -31,9 +31,11 @@ no exception of pdfminer or pdfplumber leaves the reader.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from statistics import median
@@ -601,7 +603,47 @@ def _pages(pdf):
         yield page
 
 
+class _Collect(logging.Handler):
+    def __init__(self, out: list[str]):
+        super().__init__(logging.WARNING)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.out) < 20:
+            self.out.append(record.getMessage())
+
+
+@contextmanager
+def _library_warnings(out: list[str]):
+    """pdfminer's and pdfplumber's warnings about this file (MediaBox missing ...) into
+    ``out`` as content warnings, not onto the batch's stderr."""
+    handler = _Collect(out)
+    loggers = [logging.getLogger(name) for name in ("pdfminer", "pdfplumber")]
+    saved = [lg.propagate for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield
+    finally:
+        for lg, propagate in zip(loggers, saved):
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+
+
 def read(data: bytes) -> Raw:
+    """The text of a PDF (see the module docstring); raises InputError."""
+    notes: list[str] = []
+    with _library_warnings(notes):
+        raw = _read(data)
+    if notes:
+        said = list(dict.fromkeys(notes))
+        raw = Raw(text=raw.text, format=raw.format, encoding=raw.encoding, page_starts=raw.page_starts,
+                  warnings=raw.warnings + tuple(f"PDF reader: {n}" for n in said))
+    return raw
+
+
+def _read(data: bytes) -> Raw:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 

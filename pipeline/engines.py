@@ -23,6 +23,7 @@ import os
 import resource
 import signal
 import stat
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -266,10 +267,20 @@ def _vm_size() -> int:
     return 0
 
 
-def _worker(conn, main: int, max_memory: Optional[int], stage) -> None:
-    """A pool worker: one task at a time from ``conn``, its Outcome back; None ends it."""
+def _worker(conn, main: int, max_memory: Optional[int], stage, errlog: str) -> None:
+    """A pool worker: one task at a time from ``conn``, its Outcome back; None ends it.
+
+    Once warm, its stderr goes to ``errlog``: what a library prints as it dies (Rust's
+    "memory allocation of N bytes failed" and backtrace) is read back by the parent into
+    the document's error record instead of landing on the batch's stderr."""
     from . import assemble
     _init_worker(main)
+    try:
+        fd = os.open(errlog, os.O_WRONLY | os.O_APPEND)
+        os.dup2(fd, 2)
+        os.close(fd)
+    except OSError:
+        pass
 
     def hook(name: str) -> None:
         _stage[0] = name
@@ -309,7 +320,10 @@ class _Proc:
     def __init__(self, ctx, max_memory: Optional[int]):
         self.conn, child = ctx.Pipe()
         self.stage = ctx.Array("c", 16, lock=False)
-        self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), max_memory, self.stage), daemon=True)
+        fd, self.errlog = tempfile.mkstemp(prefix="gongwen-worker-", suffix=".stderr")
+        os.close(fd)
+        self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), max_memory, self.stage, self.errlog),
+                                daemon=True)
         self.proc.start()
         child.close()
         self.task: Optional[Task] = None
@@ -333,13 +347,28 @@ class _Proc:
     def stage_name(self) -> str:
         return self.stage.value.decode("ascii", "replace") or "ingest"
 
+    def last_words(self) -> str:
+        """The first line the worker wrote to its stderr (a library's dying message)."""
+        try:
+            with open(self.errlog, encoding="utf-8", errors="replace") as f:
+                return next((ln.strip() for ln in f if ln.strip()), "")[:200]
+        except OSError:
+            return ""
+
+    def _cleanup(self) -> None:
+        self.conn.close()
+        try:
+            os.unlink(self.errlog)
+        except OSError:
+            pass
+
     def kill(self) -> None:
         try:
             self.proc.kill()
         except (OSError, ValueError):
             pass
         self.proc.join(5)
-        self.conn.close()
+        self._cleanup()
 
     def stop(self) -> None:
         try:
@@ -350,7 +379,7 @@ class _Proc:
         if self.proc.is_alive():
             self.kill()
         else:
-            self.conn.close()
+            self._cleanup()
 
 
 class LocalEngine:
@@ -457,13 +486,19 @@ class LocalEngine:
         stage = p.stage_name()
         p.proc.join(5)
         code = p.proc.exitcode
-        p.conn.close()
-        if code == -signal.SIGKILL or (code is not None and code < 0 and self.limits.max_memory
-                                       and p.peak >= self.limits.max_memory // 2):
-            return Outcome(t.index, None, None, Failure(t.shown, stage, errors.MEMORY_LIMIT,
-                           "the worker was killed by the system (out of memory) while reading this document"),
-                           versions(), p.peak // 1024, time.monotonic() - p.since)
-        return _crashed(t, RuntimeError(f"exit code {code}" if code is not None else str(err)))
+        said = p.last_words()
+        p._cleanup()
+        why = f": {said}" if said else ""
+        if code == -signal.SIGKILL:
+            message = f"the worker was killed by the system (out of memory) while on this document{why}"
+        elif code is not None and code < 0 and self.limits.max_memory and (
+                p.peak >= self.limits.max_memory // 2 or "memory" in said.lower()):
+            message = (f"the worker ran out of memory under the limit of {format_bytes(self.limits.max_memory)}B "
+                       f"(--max-memory) and aborted{why}")
+        else:
+            return _crashed(t, RuntimeError((f"exit code {code}" if code is not None else str(err)) + why))
+        return Outcome(t.index, None, None, Failure(t.shown, stage, errors.MEMORY_LIMIT, message),
+                       versions(), p.peak // 1024, time.monotonic() - p.since)
 
 
 # --- dask -------------------------------------------------------------------------------

@@ -568,6 +568,19 @@ def _reference_loop(data: bytes) -> list[int] | None:
     return None
 
 
+_COUNT = re.compile(rb"/Count\s+(\d{1,12})")
+
+
+def _check_claimed_pages(data: bytes) -> None:
+    """A page tree that says it holds more pages than the cap is refused before pdfminer
+    parses the file (a million-page file takes it a minute and most of a gigabyte)."""
+    cap = _rules()["max_pages"]
+    claimed = max((int(m.group(1)) for m in _COUNT.finditer(data)), default=0)
+    if claimed > cap:
+        raise InputError(errors.TOO_LARGE, f"PDF has {claimed} pages, over the cap of {cap} "
+                                           f"(rules/ingest.toml [pdf].max_pages)")
+
+
 def _page_count(pdf) -> int | None:
     """The page count the document claims (/Count of its page tree), if it is a number."""
     from pdfminer.pdftypes import resolve1
@@ -648,6 +661,7 @@ def _read(data: bytes) -> Raw:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     _check_complete(data)
+    _check_claimed_pages(data)
     if loop := _reference_loop(data):
         ring = " -> ".join(f"{n} 0 R" for n in loop + loop[:1])
         raise InputError(errors.CORRUPT, f"corrupt PDF: objects refer to each other in a ring ({ring}); "

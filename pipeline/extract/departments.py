@@ -21,11 +21,13 @@ phrase it was expanded from, so every expanded name points at the text that impl
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache, cache
 from itertools import compress
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from spacy.matcher import PhraseMatcher
 
@@ -578,12 +580,25 @@ def canonical(name: str, issuer: Optional[str]) -> Optional[str]:
     return full + tail
 
 
+def _within(regions) -> Callable[[tuple[int, int]], bool]:
+    """A test "does some region contain this span", in O(log n): regions sorted by start,
+    with the running maximum of their ends (a span is inside one iff that maximum over the
+    regions starting at or before it reaches its end)."""
+    regions = sorted(regions)
+    starts = [a for a, _ in regions]
+    reach = list(itertools.accumulate((b for _, b in regions), max))
+
+    def test(span: tuple[int, int]) -> bool:
+        k = bisect.bisect_right(starts, span[0])
+        return k > 0 and reach[k - 1] >= span[1]
+    return test
+
+
 def extract(doc, ctx) -> list[Department]:
     text = text_of(doc)
     md = ctx.metadata
     recipient_spans = [ev.span for ev in md.evidence if ev.field == "recipients"]
     issuer_spans = [ev.span for ev in md.evidence if ev.field == "issuer"]
-    in_any = lambda span, regions: any(a <= span[0] and span[1] <= b for a, b in regions)  # noqa: E731
 
     found: list[_Found] = []
     types_only = md.doc_type in grammar().law_types  # a law names kinds of bodies (工会, 人民法院)
@@ -593,12 +608,13 @@ def extract(doc, ctx) -> list[Department]:
         for name, span in expand_list(text[line[0]:line[1]], line[0]):
             if is_complete(name) and not is_generic(name):
                 found.append(_Found(name, span))
-        found.extend(f for f in find_names(doc, types_only) if not in_any(f.span, [line]))
+        found.extend(f for f in find_names(doc, types_only) if not (line[0] <= f.span[0] and f.span[1] <= line[1]))
     else:
         found.extend(find_names(doc, types_only))
     found.sort(key=lambda f: f.span[0])  # stable: expansions of one phrase keep their order
 
-    regions = role_regions(text)
+    in_role_region = _within(role_regions(text))
+    in_recipients, in_issuer = _within(recipient_spans), _within(issuer_spans)
     by_name: dict[str, list] = {}
     for f in found:
         by_name.setdefault(f.name, []).append(f.span)
@@ -612,9 +628,9 @@ def extract(doc, ctx) -> list[Department]:
         if name in md.recipients:
             roles.add("recipient")
         for sp in spans:
-            if in_any(sp, regions):
+            if in_role_region(sp):
                 roles.add("responsible")
-            elif not in_any(sp, recipient_spans) and not in_any(sp, issuer_spans):
+            elif not in_recipients(sp) and not in_issuer(sp):
                 roles.add("mentioned")
         out.append(Department(name=name, roles=tuple(r for r in ROLES if r in roles),
                               mentions=tuple(Mention(span=sp) for sp in spans), canonical=canon))

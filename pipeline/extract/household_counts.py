@@ -42,6 +42,7 @@ class HouseholdRules:
     business: tuple
     aggregates: tuple
     self_named: frozenset
+    ranking: re.Pattern
 
 
 @cache
@@ -59,6 +60,7 @@ def hh_rules() -> HouseholdRules:
         household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
         aggregates=tuple(t["business"]["aggregates"]),
         self_named=frozenset(u.get("self_named", ())),
+        ranking=rules.compile_pattern(t["business"]["ranking"], "household_counts.toml:business.ranking"),
     )
 
 
@@ -196,12 +198,14 @@ def _has(words: tuple, s: Optional[str]) -> bool:
 
 
 def _last_business(s: str, r: HouseholdRules) -> int:
-    """End of the last business word in ``s`` (个体工商户, 市场主体), or -1."""
+    """End of the last business word or ranking in ``s`` (个体工商户, 市场主体, 500强), or -1."""
     best = -1
     for w in r.business:
         i = s.rfind(w)
         if i >= 0:
             best = max(best, i + len(w))
+    for m in r.ranking.finditer(s):
+        best = max(best, m.end())
     return best
 
 
@@ -253,8 +257,8 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     clauses = _CLAUSE.split(sentence)
     for k, clause in enumerate(reversed(clauses)):
         b = _last_business(clause, r)
-        if b >= 0:
-            return not _names_household(clause[b:], r)
+        if b >= 0:  # 网点覆盖全村320户: a scope word after the business names the households
+            return not (_names_household(clause[b:], r) or _has(r.scope, clause[b:]))
         if _names_household(clause, r):
             return False
         nouns = [w for w, f in F.pos_words(clause) if f.startswith(_NOUNISH) and w not in r.skip_before]

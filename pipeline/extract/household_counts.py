@@ -276,21 +276,40 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     return False
 
 
+_UNITLESS_REACH = 40  # how far back from its 万/亿 a unit-less number may start, approx word included
+
+
 @cache
-def _unitless_pattern() -> re.Pattern:
+def _unitless_patterns() -> tuple[re.Pattern, re.Pattern]:
     """A number in 万/亿 with no unit that ends its clause, with its approx words (超过240万,
-    3.6万余, 85万左右): the numeral grammar of figures, less the unit."""
+    3.6万余, 85万左右): the numeral grammar of figures, less the unit; and the tail of one
+    (万 or 亿 ending a clause), which is rare and cheap to find first."""
     g, r = F.grammar(), hh_rules()
     alt = rules.alternation
     infix = alt([w for w in g.approx_infix if w not in g.vague], "figures.toml:approx.infix")
     mults = alt([m for m in g.multipliers if m in ("万", "亿", "万亿")], "figures.toml:numbers.multipliers")
     cn = "零〇一二两三四五六七八九十百千"
     first = "".join(sorted({w[0] for w in g.approx_before}))
-    return rules.compile_pattern(
+    tail = rf"(?P<i2>{infix})?(?P<post>{alt(g.approx_after)})?(?=[{re.escape(r.unitless_end)}]|$)"
+    whole = rules.compile_pattern(
         rf"(?=[\d{cn}{re.escape(first)}])(?P<pre>{alt(g.approx_before)})?(?<![\d.{cn}万亿])"
-        rf"(?P<n>\d+(?:\.\d+)?|[{cn}]+)(?P<i1>{infix})?(?P<m>{mults})(?P<i2>{infix})?"
-        rf"(?P<post>{alt(g.approx_after)})?(?=[{re.escape(r.unitless_end)}]|$)",
+        rf"(?P<n>\d+(?:\.\d+)?|[{cn}]+)(?P<i1>{infix})?(?P<m>{mults}){tail}",
         "household counts: unit-less numbers")
+    return whole, rules.compile_pattern(rf"[万亿](?<=[\d{cn}余多万][万亿]){tail}", "household counts: unit-less tail")
+
+
+def _unitless_numbers(text: str):
+    """Matches of the unit-less number pattern, found from their tails (linear in the text)."""
+    whole, tail = _unitless_patterns()
+    last = 0
+    for t in tail.finditer(text):
+        pos = max(last, t.start() - _UNITLESS_REACH)
+        while (m := whole.search(text, pos, t.end())) is not None:
+            if m.end() == t.end():
+                yield m
+                last = m.end()
+                break
+            pos = m.end()
 
 
 def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
@@ -299,7 +318,7 @@ def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[
     减少, and approx words) names a poverty population, not just any population (人口)."""
     g = F.grammar()
     out = []
-    for m in _unitless_pattern().finditer(text):
+    for m in _unitless_numbers(text):
         if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
             continue
         value = scaled(m.group("n"), Decimal(str(g.multipliers[m.group("m")])))

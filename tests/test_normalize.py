@@ -117,6 +117,9 @@ def test_width_folding_touches_only_fullwidth_alphanumerics_percent_and_number_m
     assert fold_width("增长－２．１％，一．总则，甲－乙") == "增长-2.1%，一．总则，甲－乙"
     assert fold_width("１２．５万元") == "12.5万元"
     assert fold_width("没有全角字母") == "没有全角字母"
+    # a full-width comma is left as written, also between digits (７，５００多万户 -> 7，500多万户):
+    # whether it is a thousands separator depends on what follows, which the figures grammar reads
+    assert fold_width("７，５００多万户，１，２，３") == "7，500多万户，1，2，3"
 
 
 def test_identity_map_matches_range():

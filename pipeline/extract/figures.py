@@ -33,7 +33,8 @@ HOUSEHOLD = "household"  # kind of the household units of rules/household_counts
 # 1 000), a decimal point with spaces around it (5 . 5). Repetitions are bounded and a number
 # never starts inside another (the lookbehind in ``grammar``): the scan stays linear in a
 # run of digits.
-_AR = r"(?:\d{1,3}(?:,\d{3}){1,5}(?!\d)|\d{1,3}(?: \d{3}){1,4}(?!\d)|\d+)(?: ?\. ?\d+)?"
+_AR_WHOLE = r"\d{1,3}(?:,\d{3}){1,5}(?!\d)|\d{1,3}(?: \d{3}){1,4}(?!\d)|\d+"
+_AR_DECIMAL = r"(?: ?\. ?\d+)?"
 _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = (f"[零〇一二两三四五六七八九十百千万亿{CAPITAL_DIGITS}{CAPITAL_UNITS}]+"
        "(?:点[零〇一二三四五六七八九]+)?")
@@ -42,6 +43,16 @@ _CAPITALS = frozenset(CAPITAL_DIGITS[1:] + CAPITAL_UNITS)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_WORD = re.compile(_CJK.pattern + "*")
 _OPENERS = frozenset("“‘「《〈（(【")
+
+
+def _arabic(follow: str) -> str:
+    """The Arabic numeral pattern. A full-width comma is a thousands separator as pre-2000
+    reports write it (2，350亿元, 7，500多万户) only between a group of 1-3 digits and exactly three
+    digits, when what follows the number is in ``follow`` (a multiplier, approx word, unit or
+    range separator), and never in a list: not after ``1，`` or ``1、`` (1，2，300户 is a list
+    and gives 300户). Normalisation leaves the comma alone: only the grammar knows a unit follows."""
+    fw = rf"(?<!\d[，、,])\d{{1,3}}(?:，\d{{3}}){{1,5}}(?!\d)(?={_AR_DECIMAL}(?:{follow}))"
+    return f"(?:{fw}|{_AR_WHOLE}){_AR_DECIMAL}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,7 @@ def grammar() -> Grammar:
     cur = t["currency"]
     neg = alt(nums["negative"], "figures.toml:numbers.negative")
     vague = f"(?:{alt(nums['vague'], 'figures.toml:numbers.vague')})[十百千万亿]+"
+    ar = _arabic("|".join((alt(mult), alt(ap["infix"]), alt(nums["range"]), alt(units, "units"))))
     # Every match starts with a numeral, a prefix unit (百分之), a sign, a currency sign or an
     # approximation word (超过): a lookahead on those first characters lets the engine skip
     # other positions at once (three times faster; the matches are the same). No match starts
@@ -143,12 +155,12 @@ def grammar() -> Grammar:
     src = (
         rf"(?=[\d{_CN_DIGITS}十百千万亿{CAPITAL_DIGITS[1:]}{CAPITAL_UNITS}{re.escape(first)}])"
         rf"(?<![\d.{_CN_DIGITS}十百千万亿])"
-        rf"(?:(?P<cur>{alt(cur['signs'], 'figures.toml:currency.signs')}) ?(?P<cn>{_AR})"
+        rf"(?:(?P<cur>{alt(cur['signs'], 'figures.toml:currency.signs')}) ?(?P<cn>{ar})"
         rf"(?P<cm>{alt(mult)})?(?P<cu>元)?"
-        rf"|(?P<pneg>{neg})?(?P<pfx>{alt(t['prefix_units'], 'figures.toml:prefix_units')})(?P<pn>{_AR}|{_CN})"
+        rf"|(?P<pneg>{neg})?(?P<pfx>{alt(t['prefix_units'], 'figures.toml:prefix_units')})(?P<pn>{ar}|{_CN})"
         rf"|(?P<pre>{alt(ap['before'], 'figures.toml:approx.before')})?(?P<neg>{neg})?"
-        rf"(?P<n1>{_AR}|{vague}|{_CN})(?P<m1>{alt(mult)})??(?P<i1>{alt(ap['infix'])})?"
-        rf"(?:(?P<sep>{alt(nums['range'])})(?P<n2>{_AR}|{_CN}))?"
+        rf"(?P<n1>{ar}|{vague}|{_CN})(?P<m1>{alt(mult)})??(?P<i1>{alt(ap['infix'])})?"
+        rf"(?:(?P<sep>{alt(nums['range'])})(?P<n2>{ar}|{_CN}))?"
         rf"(?P<m2>{alt(mult)})??(?P<i2>{alt(ap['infix'])})?"
         rf"(?P<unit>{alt(units, 'units')})"
         rf"(?:/(?P<per>{alt(per, 'units_per.txt')}))?)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Optional
 
@@ -22,6 +23,7 @@ from .. import rules
 from ..schema import HouseholdCount
 from ..segment import text_of
 from . import figures as F
+from ._numerals import scaled
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class HouseholdRules:
     business: tuple
     aggregates: tuple
     self_named: frozenset
+    ranking: re.Pattern
+    unitless_poverty: tuple
+    unitless_verbs: tuple
+    unitless_end: str
 
 
 @cache
@@ -59,6 +65,9 @@ def hh_rules() -> HouseholdRules:
         household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
         aggregates=tuple(t["business"]["aggregates"]),
         self_named=frozenset(u.get("self_named", ())),
+        ranking=rules.compile_pattern(t["business"]["ranking"], "household_counts.toml:business.ranking"),
+        unitless_poverty=tuple(w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]),
+        unitless_verbs=by_len(t["unitless"]["verbs"]), unitless_end=t["unitless"]["clause_end"],
     )
 
 
@@ -196,12 +205,14 @@ def _has(words: tuple, s: Optional[str]) -> bool:
 
 
 def _last_business(s: str, r: HouseholdRules) -> int:
-    """End of the last business word in ``s`` (个体工商户, 市场主体), or -1."""
+    """End of the last business word or ranking in ``s`` (个体工商户, 市场主体, 500强), or -1."""
     best = -1
     for w in r.business:
         i = s.rfind(w)
         if i >= 0:
             best = max(best, i + len(w))
+    for m in r.ranking.finditer(s):
+        best = max(best, m.end())
     return best
 
 
@@ -253,8 +264,8 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     clauses = _CLAUSE.split(sentence)
     for k, clause in enumerate(reversed(clauses)):
         b = _last_business(clause, r)
-        if b >= 0:
-            return not _names_household(clause[b:], r)
+        if b >= 0:  # 网点覆盖全村320户: a scope word after the business names the households
+            return not (_names_household(clause[b:], r) or _has(r.scope, clause[b:]))
         if _names_household(clause, r):
             return False
         nouns = [w for w, f in F.pos_words(clause) if f.startswith(_NOUNISH) and w not in r.skip_before]
@@ -263,6 +274,85 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
         if k >= 1 and not (nouns and all(w in r.aggregates for w in nouns)) and k >= 2:
             break
     return False
+
+
+_UNITLESS_REACH = 40  # how far back from its 万/亿 a unit-less number may start, approx word included
+
+
+@cache
+def _unitless_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """A number in 万/亿 with no unit that ends its clause, with its approx words (超过240万,
+    3.6万余, 85万左右): the numeral grammar of figures, less the unit; and the tail of one
+    (万 or 亿 ending a clause), which is rare and cheap to find first."""
+    g, r = F.grammar(), hh_rules()
+    alt = rules.alternation
+    infix = alt([w for w in g.approx_infix if w not in g.vague], "figures.toml:approx.infix")
+    mults = alt([m for m in g.multipliers if m in ("万", "亿", "万亿")], "figures.toml:numbers.multipliers")
+    cn = "零〇一二两三四五六七八九十百千"
+    first = "".join(sorted({w[0] for w in g.approx_before}))
+    tail = rf"(?P<i2>{infix})?(?P<post>{alt(g.approx_after)})?(?=[{re.escape(r.unitless_end)}]|$)"
+    whole = rules.compile_pattern(
+        rf"(?=[\d{cn}{re.escape(first)}])(?P<pre>{alt(g.approx_before)})?(?<![\d.{cn}万亿])"
+        rf"(?P<n>\d+(?:\.\d+)?|[{cn}]+)(?P<i1>{infix})?(?P<m>{mults}){tail}",
+        "household counts: unit-less numbers")
+    return whole, rules.compile_pattern(rf"[万亿](?<=[\d{cn}余多万][万亿]){tail}", "household counts: unit-less tail")
+
+
+def _unitless_numbers(text: str):
+    """Matches of the unit-less number pattern, found from their tails (linear in the text)."""
+    whole, tail = _unitless_patterns()
+    last = 0
+    for t in tail.finditer(text):
+        pos = max(last, t.start() - _UNITLESS_REACH)
+        while (m := whole.search(text, pos, t.end())) is not None:
+            if m.end() == t.end():
+                yield m
+                last = m.end()
+                break
+            pos = m.end()
+
+
+def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
+    """Person counts without a unit of a poverty population (农村贫困人口减少1240万 -> 12400000,
+    category 农村贫困人口): the group right before the number (past verbs of change such as
+    减少, and approx words) names a poverty population, not just any population (人口)."""
+    g = F.grammar()
+    out = []
+    for m in _unitless_numbers(text):
+        if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
+            continue
+        value = scaled(m.group("n"), Decimal(str(g.multipliers[m.group("m")])))
+        persons = None if value is None else _int(value)
+        if not persons:
+            continue
+        pos = m.start()
+        clause = F.clause_before(text, pos, 24)
+        end = len(clause)
+        stripped = True
+        while stripped:  # 贫困人口比上年减少|290万
+            stripped = False
+            for w in r.unitless_verbs:
+                if clause.endswith(w, 0, end):
+                    end -= len(w)
+                    stripped = True
+                    break
+        pos -= len(clause) - end
+        category, start = category_before(text, pos, r, verbs=False)
+        if not category or not _has(r.unitless_poverty, category) or not _headed(category, r):
+            continue
+        if _has(r.honours, category):
+            continue
+        if start < 0 or pos != m.start():
+            start = m.start()  # the group is named before a verb: the item is the number
+        pre, post = m.group("pre"), m.group("post")
+        infix = m.group("i1") or m.group("i2")
+        approx = (g.approx_before[pre] if pre else g.approx_infix[infix] if infix
+                  else g.approx_after[post] if post else None)
+        out.append(HouseholdCount(
+            text=text[start:m.end()], span=(start, m.end()), households=None, persons=persons,
+            category=category, year=F.year_before(text, start, years), approx=approx, suspect=False,
+        ))
+    return out
 
 
 def _int(v: float) -> Optional[int]:
@@ -342,4 +432,6 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             suspect=first.suspect or last.suspect,
         ))
         last_end = end
-    return out
+    taken = F.Zones.of([h.span for h in out])
+    extra = [h for h in unitless_persons(text, zones, dates, years, r) if not taken.hits(*h.span)]
+    return sorted(out + extra, key=lambda h: h.span) if extra else out

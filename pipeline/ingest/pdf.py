@@ -73,6 +73,7 @@ class Line:
     kind: str = "text"  # text | row (a table row) | tabular (wide gaps inside: never joined)
     region: tuple = ()  # (left, right) of the column the line sits in; set per page
     key: tuple = ()  # which column geometry it belongs to (for document-wide margins)
+    conf: tuple = ()  # OCR'd lines: one confidence per character of text
 
 
 @dataclass
@@ -85,6 +86,9 @@ class Page:
     rows: list = field(default_factory=list)  # body rows of segments, until laid out
     table_rows: list[Line] = field(default_factory=list)
     gutter: float | None = None
+    box_of: object = None  # OCR'd pages: Line -> bbox in page coordinates (skew put back)
+    ocr: bool = False  # read by OCR
+    ocr_confidence: float | None = None  # OCR'd pages: mean character confidence (None: no text found)
 
 
 def _is_han(ch: str) -> bool:
@@ -170,7 +174,22 @@ def _line(segs: list[list[dict]]) -> Line:
     text = "  ".join(_seg_text(s) for s in segs)
     return Line(text=text, x0=min(c["x0"] for c in chars), x1=max(c["x1"] for c in chars),
                 top=min(c["top"] for c in chars), bottom=max(c["bottom"] for c in chars),
-                size=median(c["size"] for c in chars), kind="tabular" if len(segs) > 1 else "text")
+                size=median(c["size"] for c in chars), kind="tabular" if len(segs) > 1 else "text",
+                conf=_aligned_conf(text, chars) if "conf" in chars[0] else ())
+
+
+def _aligned_conf(text: str, chars: list[dict]) -> tuple:
+    """Per-character OCR confidence of a line's text (spaces the layout inserted: 1.0)."""
+    want = "".join(c["text"] for c in chars)
+    confs = [x for c in chars for x in c["conf"]]
+    out, j = [], 0
+    for ch in text:
+        if j < len(want) and ch == want[j]:
+            out.append(confs[j])
+            j += 1
+        else:
+            out.append(1.0)
+    return tuple(out)
 
 
 def _join_cell_lines(lines: list[str]) -> str:
@@ -261,16 +280,22 @@ def _gutter(rows: list[list[list[dict]]], width: float) -> float | None:
     return best
 
 
-def _page_lines(page) -> Page:
+def _page_lines(page, scans=None) -> Page:
     height, width = float(page.height), float(page.width)
-    result = Page(number=page.page_number, height=height)
+    result = Page(number=page.page_number, height=height, width=width)
     chars = [c for c in page.chars if c["text"] and c["text"] not in "\n\r"]
     for c in chars:
         if c["text"] == "\u00ad":  # a drawn soft hyphen is a visible hyphen
             c["text"] = "-"
+    if scans is not None and (why := _unusable_text(page, chars)) is not None:
+        scanned = scans.page(page.page_number, width, height)  # OCR (pipeline/ingest/ocr.py)
+        if why:
+            scanned.warning = "; ".join(w for w in (f"page {page.page_number}: {why}; read by OCR",
+                                                    scanned.warning) if w)
+        return scanned
     if not [c for c in chars if not c["text"].isspace()]:
         kind = "an image-only page (scanned?)" if page.images else "no text layer"
-        result.warning = f"page {page.page_number}: {kind}; no text read (OCR is not supported yet)"
+        result.warning = f"page {page.page_number}: {kind}; no text read"
         return result
     bad = sum(1 for c in chars if _CID.fullmatch(c["text"]) or _BAD_CHAR.search(c["text"]))
     share = _rules()["garbage_share"]
@@ -290,6 +315,26 @@ def _page_lines(page) -> Page:
     result.width, result.rows, result.table_rows = width, rows, table_rows
     result.gutter = _gutter(rows, width)
     return result
+
+
+def _unusable_text(page, chars: list[dict]) -> str | None:
+    """Why a page's text layer is not the page ("" for a scan: no text layer, or a handful
+    of characters stamped on a page-sized image; a message when its glyphs do not decode),
+    or None when it is usable."""
+    r = rules.table("ingest.toml")["ocr"]
+    text = [c for c in chars if not c["text"].isspace()]
+    if not text:
+        return ""
+    bad = sum(1 for c in chars if _CID.fullmatch(c["text"]) or _BAD_CHAR.search(c["text"]))
+    if bad >= _rules()["garbage_share"] * len(chars):
+        return (f"text layer does not decode ({bad} of {len(chars)} characters are private-use, control "
+                f"or unmapped CID glyphs: a font without a usable ToUnicode map)")
+    if len(text) < r["scan_max_chars"] and page.images:
+        area = float(page.width) * float(page.height)
+        covered = max((abs(i["x1"] - i["x0"]) * abs(i["bottom"] - i["top"]) for i in page.images), default=0)
+        if covered >= r["scan_image_share"] * area:
+            return ""
+    return None
 
 
 def _crossings(rows, x: float) -> int:
@@ -442,7 +487,10 @@ def _joiner(a: str, b: str) -> str:
     return " " if latin and not any(_is_han(ch) for ch in a[-12:]) else ""
 
 
-def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
+def _assemble(pages: list[Page], placed: list | None = None) -> tuple[str, tuple[int, ...]]:
+    """The document text and page starts; ``placed`` receives (start, end, page, line,
+    characters stripped from the line's left) for every line, in text order."""
+    placed = [] if placed is None else placed
     margins = _margins(pages)
     flow = [(p.number, ln) for p in pages for ln in p.lines]
 
@@ -474,6 +522,7 @@ def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
 
     parts: list[str] = []
     starts: list[int] = []
+    placed.clear()
     pos = 0
     prev: Line | None = None
     prev_page = None
@@ -487,6 +536,7 @@ def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
                 pos += len(sep)
             if page_start is None:
                 page_start = pos
+            placed.append((pos, pos + len(text), p, ln, len(ln.text) - len(ln.text.lstrip())))
             parts.append(text)
             pos += len(text)
             prev, prev_page = ln, number
@@ -521,12 +571,14 @@ def read(data: bytes) -> Raw:
             raise InputError(errors.ENCRYPTED, f"encrypted PDF: needs a password to open ({type(cause).__name__})") from None
         raise InputError(errors.CORRUPT, f"corrupt PDF: cannot be parsed ({type(e).__name__}: {e})") from None
     pages: list[Page] = []
+    from .ocr import PdfScanner
+    scans = PdfScanner(data)
     try:
         with pdf:
             if not pdf.pages:
                 raise InputError(errors.EMPTY, "PDF has zero pages")
             for page in pdf.pages:
-                pages.append(_page_lines(page))
+                pages.append(_page_lines(page, scans))
                 page.flush_cache()
     except InputError:
         raise
@@ -534,11 +586,33 @@ def read(data: bytes) -> Raw:
             IndexError, ZeroDivisionError, AssertionError) as e:
         raise InputError(errors.CORRUPT, f"corrupt PDF: page {len(pages) + 1} cannot be read "
                                          f"({type(e).__name__}: {e})") from None
+    finally:
+        scans.close()
     warnings = [p.warning for p in pages if p.warning]
     if all(not p.rows and not p.table_rows for p in pages):
         raise InputError(errors.NO_TEXT, f"no text in any of the {len(pages)} pages: "
                                          + ("; ".join(warnings[:3]) + (" ..." if len(warnings) > 3 else "")))
+    return finish(pages, "pdf", tuple(warnings))
+
+
+def finish(pages: list[Page], fmt: str, warnings: tuple[str, ...] = ()) -> Raw:
+    """Pages (text-layer or OCR'd) to Raw: layout, page furniture, rejoined text, and
+    where each line sits (``Raw.boxes``, page coordinates clipped to the page) and which
+    characters OCR read with low confidence (``Raw.low_confidence``)."""
+    from .ocr import ocr_info
     layout(pages)
     remove_furniture(pages)
-    text, starts = _assemble(pages)
-    return Raw(text=text, format="pdf", encoding=None, page_starts=starts, warnings=tuple(warnings))
+    placed: list = []
+    text, starts = _assemble(pages, placed)
+    below = rules.table("ingest.toml")["ocr"]["suspect_below"]
+    boxes, low = [], []
+    for s, e, p, ln, lead in placed:
+        x0, top, x1, bottom = p.box_of(ln) if p.box_of else (ln.x0, ln.top, ln.x1, ln.bottom)
+        x0, x1 = sorted((min(max(x0, 0.0), p.width), min(max(x1, 0.0), p.width)))
+        top, bottom = sorted((min(max(top, 0.0), p.height), min(max(bottom, 0.0), p.height)))
+        boxes.append((s, e, p.number, round(x0, 1), round(top, 1), round(x1, 1), round(bottom, 1)))
+        if ln.conf:
+            low.extend(s + k for k, c in enumerate(ln.conf[lead:lead + e - s]) if c < below)
+    return Raw(text=text, format=fmt, encoding=None, page_starts=starts, warnings=tuple(warnings),
+               page_sizes=tuple((round(p.width, 1), round(p.height, 1)) for p in pages),
+               boxes=tuple(boxes), low_confidence=tuple(low), ocr=ocr_info(pages))

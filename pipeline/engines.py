@@ -51,6 +51,7 @@ class Outcome:
     failure: Optional[Failure]
     versions: tuple[str, str]  # (pipeline_version, rules_version) of the process that ran it
     rss_kb: int  # peak resident memory of that process so far
+    ocr_pages: int = 0  # pages of the document read by OCR (progress counts them)
 
 
 @cache
@@ -102,7 +103,17 @@ def render(data: bytes, shown: str, suffix: str, reference_date: Optional[date]
 def run_bytes(task: Task, data: bytes) -> Outcome:
     """``render`` one task whose bytes were read by the caller (the Dask engine)."""
     output, failure = render(data, task.shown, task.suffix, task.reference_date)
-    return Outcome(task.index, sha256(data).hexdigest(), output, failure, versions(), peak_rss_kb())
+    return Outcome(task.index, sha256(data).hexdigest(), output, failure, versions(), peak_rss_kb(),
+                   ocr_pages(output))
+
+
+def ocr_pages(output: Optional[str]) -> int:
+    """How many pages of a rendered record were OCR'd (parsed only for OCR'd records,
+    which took seconds a page to make)."""
+    if not output or '"ocr": {"engine"' not in output:
+        return 0
+    import json
+    return len(json.loads(output)["provenance"]["ocr"]["pages"])
 
 
 def run_task(task: Task) -> Outcome:

@@ -46,7 +46,7 @@ class Raw:
 @dataclass(frozen=True)
 class Source:
     path: str
-    format: str  # txt | pdf | docx | html
+    format: str  # txt | pdf | docx | html | png | jpeg | tiff (page images, read by OCR)
     sha256: str
     encoding: Optional[str]  # utf-8 | utf-8-sig | gb18030 | big5 | utf-16 | None
     pages: Optional[int]

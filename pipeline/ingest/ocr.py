@@ -5,9 +5,8 @@ shipped inside its wheel, run by onnxruntime; docs/ocr.md says why). Nothing is
 downloaded: the models are files of the installed package. The angle classifier is off
 (it turned whole lines upside down on upright scans).
 
-One engine per process, loaded on first use (``engine()``); in a pool worker it runs one
-intra-op thread, so N workers on N cores do not oversubscribe (``GONGWEN_OCR_THREADS``
-overrides).
+One engine per process, loaded on first use (``engine()``), with one intra-op thread, so
+N pool workers on N cores do not oversubscribe (``GONGWEN_OCR_THREADS`` overrides).
 
 A page's OCR lines (a quadrilateral, text and per-character confidence each) become a
 ``pdf.Page``: the page's skew is measured from the lines and taken out of the layout
@@ -47,22 +46,25 @@ class Engine(Protocol):
 @cache
 def _rules() -> dict:
     t = rules.table("ingest.toml")["ocr"]
-    return {**t, "year_brackets": rules.compile_pattern(t["year_brackets"], "ingest.toml:ocr.year_brackets")}
+    return {**t, **{k: rules.compile_pattern(t[k], f"ingest.toml:ocr.{k}")
+                    for k in ("year_brackets", "page_number_dashes")}}
 
 
 def fix_text(text: str) -> str:
     """Known misreadings put right, one character for one (rules/ingest.toml [ocr])."""
-    return _rules()["year_brackets"].sub(lambda m: f"〔{m.group(1)}〕", text)
+    r = _rules()
+    text = r["year_brackets"].sub(lambda m: f"〔{m.group(1)}〕", text)
+    return r["page_number_dashes"].sub(lambda m: f"—{m.group(1)}—", text)
 
 
 def threads() -> int:
-    """Intra-op threads for this process: 1 in a pool worker, all cores otherwise."""
-    env = os.environ.get("GONGWEN_OCR_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    import multiprocessing
-    in_worker = multiprocessing.parent_process() is not None
-    return 1 if in_worker else max(1, os.cpu_count() or 1)
+    """Intra-op threads of this process's engine: 1 (``GONGWEN_OCR_THREADS`` overrides).
+
+    Parallelism comes from the worker pool, one engine per worker, so N workers use N
+    cores without oversubscribing them; and one thread everywhere keeps the output of
+    ``--workers 1`` byte-identical to that of a pool."""
+    env = os.environ.get("GONGWEN_OCR_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else 1
 
 
 def _sha(path) -> str:

@@ -25,6 +25,7 @@ starts. Encrypted, truncated, corrupt and zero-page files raise InputError.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -608,9 +609,10 @@ def finish(pages: list[Page], fmt: str, warnings: tuple[str, ...] = ()) -> Raw:
     boxes, low = [], []
     for s, e, p, ln, lead in placed:
         x0, top, x1, bottom = p.box_of(ln) if p.box_of else (ln.x0, ln.top, ln.x1, ln.bottom)
-        x0, x1 = sorted((min(max(x0, 0.0), p.width), min(max(x1, 0.0), p.width)))
-        top, bottom = sorted((min(max(top, 0.0), p.height), min(max(bottom, 0.0), p.height)))
-        boxes.append((s, e, p.number, round(x0, 1), round(top, 1), round(x1, 1), round(bottom, 1)))
+        # rounded outwards to 0.1 (the box holds the glyphs), then clipped to the page
+        x0, top = (min(max(math.floor(v * 10) / 10, 0.0), lim) for v, lim in ((x0, p.width), (top, p.height)))
+        x1, bottom = (min(max(math.ceil(v * 10) / 10, 0.0), lim) for v, lim in ((x1, p.width), (bottom, p.height)))
+        boxes.append((s, e, p.number, x0, top, max(x0, x1), max(top, bottom)))
         if ln.conf:
             low.extend(s + k for k, c in enumerate(ln.conf[lead:lead + e - s]) if c < below)
     return Raw(text=text, format=fmt, encoding=None, page_starts=starts, warnings=tuple(warnings),

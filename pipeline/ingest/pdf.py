@@ -290,9 +290,10 @@ def _page_lines(page, scans=None) -> Page:
             c["text"] = "-"
     if scans is not None and (why := _unusable_text(page, chars)) is not None:
         scanned = scans.page(page.page_number, width, height)  # OCR (pipeline/ingest/ocr.py)
-        if why:
-            scanned.warning = "; ".join(w for w in (f"page {page.page_number}: {why}; read by OCR",
-                                                    scanned.warning) if w)
+        found = scanned.warning  # "page N: OCR found no text ..." or None
+        if why or found:
+            why = why or ("an image-only page (scanned?)" if page.images else "no text layer")
+            scanned.warning = f"page {page.page_number}: {why}; " + (found.split(": ", 1)[1] if found else "read by OCR")
         return scanned
     if not [c for c in chars if not c["text"].isspace()]:
         kind = "an image-only page (scanned?)" if page.images else "no text layer"

@@ -26,7 +26,14 @@ class StageFailure(Exception):
         self.stage, self.code, self.message = stage, code, message
 
 
+# Called with each stage's name as it starts (engines: a worker stopped by a limit names
+# the stage it was in); None in plain use.
+stage_hook: Optional[Callable[[str], None]] = None
+
+
 def _stage(stage: str, fn: Callable[..., T], *args) -> T:
+    if stage_hook is not None:
+        stage_hook(stage)
     try:
         return fn(*args)
     except InputError as e:

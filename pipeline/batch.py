@@ -3,6 +3,14 @@
 Each input ``ROOT/a/b.pdf`` gives ``OUTDIR/a/b.pdf.json``; an input that fails gives one
 line of ``OUTDIR/errors.jsonl`` and the batch goes on.
 
+Any name: input names are kept as their bytes (``os.fsencode``); a name that is not UTF-8
+is written with its bad bytes escaped (``\\xff``) in ``source.path``, the manifest and the
+output's name, and a name too long for ``<name>.json`` gets a safe output name (cut, with a
+hash of the whole name: ``<cut>~<hash>.json``), recorded in the manifest (``output``).
+The manifest also keeps how many seconds each document took (``seconds``).
+Symlink loops and files that are not regular files (FIFOs, sockets, devices) become
+error records without being opened for a blocking read.
+
 Incremental: ``OUTDIR/.gongwen/manifest.jsonl`` records, per input (by its relative
 path), the size, mtime_ns and sha256 of the bytes an output was made from, with the
 pipeline version (with a hash of the package's code, ``engines.code_hash``) and rules
@@ -39,11 +47,42 @@ STATE_DIR = ".gongwen"  # inside OUTDIR: manifest.jsonl, lock, tmp/
 MANIFEST_FILE = "manifest.jsonl"
 
 
+# A file name (one path component) may hold this many bytes (NAME_MAX of Linux file systems).
+NAME_MAX = 255
+
+
 @dataclass(frozen=True)
 class Job:
     path: Path  # the input file
-    rel: str  # its path relative to the input root (posix), names the output
-    shown: str  # the path written into source.path
+    rel: str  # its path relative to the input root (posix, bad bytes escaped): the manifest key
+    shown: str  # the path written into source.path (bad bytes escaped)
+    out: str = ""  # the output's path relative to OUTDIR (default rel + ".json")
+
+    def __post_init__(self):
+        if not self.out:
+            object.__setattr__(self, "out", output_name(self.rel))
+
+
+def escaped(name: str) -> str:
+    """A file name as text that any UTF-8 writer accepts: undecodable bytes (surrogates of
+    ``os.fsdecode``) become ``\\xNN`` escapes; valid names are unchanged."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def output_name(rel: str) -> str:
+    """``rel + ".json"``, with a last component too long for the file system cut and given
+    a hash of the whole name (``<cut>~<12 hex>.json``), so that distinct inputs stay distinct."""
+    head, _, last = rel.rpartition("/")
+    name = last + ".json"
+    if len(name.encode("utf-8")) > NAME_MAX:
+        digest = hashlib.sha256(rel.encode("utf-8")).hexdigest()[:12]
+        cut = last.encode("utf-8")[:NAME_MAX - len(digest) - 6].decode("utf-8", "ignore")
+        name = f"{cut}~{digest}.json"
+    return f"{head}/{name}" if head else name
 
 
 @dataclass(frozen=True)
@@ -67,12 +106,15 @@ class Progress:
     def finish(self, summary: Summary) -> None: ...
 
 
-def display_path(p: Path) -> str:
-    """The path as recorded in outputs: relative to the working directory when inside it."""
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return p.resolve().as_posix()
+def display_path(p: Path, cwd: Optional[str] = None) -> str:
+    """The path as recorded in outputs: relative to the working directory when inside it.
+
+    Symlinks are not resolved (a loop must not raise), and bad bytes are escaped."""
+    a = os.path.abspath(p)
+    cwd = cwd or os.path.realpath(os.getcwd())
+    if a.startswith(cwd.rstrip("/") + "/"):
+        a = a[len(cwd.rstrip("/")) + 1:]
+    return escaped(Path(a).as_posix())
 
 
 def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = (), skip_dir: Optional[Path] = None
@@ -83,35 +125,58 @@ def iter_jobs(paths: Iterable[Path], exclude: tuple[str, ...] = (), skip_dir: Op
     when it lies inside an input); ``exclude`` globs match the path relative to the
     directory given (``gold/*``).
     """
-    skip = skip_dir.resolve() if skip_dir else None
+    skip = os.path.realpath(skip_dir) if skip_dir else None
+    cwd = os.path.realpath(os.getcwd())
     for root in paths:
-        if root.is_file():
-            yield Job(root, root.name, display_path(root))
+        if not root.is_dir():  # a file, or anything else given by name (reported when read)
+            if not os.path.lexists(root):
+                raise FileNotFoundError(f"no such file or directory: {root}")
+            yield Job(root, escaped(root.name), display_path(root, cwd))
             continue
-        if not root.is_dir():
-            raise FileNotFoundError(f"no such file or directory: {root}")
+        # symlinks to directories are not followed (os.walk's default): no loop can trap us
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                                 and (skip is None or (Path(dirpath) / d).resolve() != skip))
+                                 and (skip is None or os.path.realpath(os.path.join(dirpath, d)) != skip))
             for name in sorted(filenames):
                 if name.startswith("."):
                     continue
                 p = Path(dirpath) / name
-                rel = p.relative_to(root).as_posix()
+                rel = escaped(p.relative_to(root).as_posix())
                 if any(fnmatch.fnmatch(rel, pat) for pat in exclude):
                     continue
-                yield Job(p, rel, display_path(p))
+                yield Job(p, rel, display_path(p, cwd))
 
 
 def output_path(outdir: Path, job: Job) -> Path:
-    return outdir / (job.rel + ".json")
+    return outdir / job.out
+
+
+def umask() -> int:
+    """The process's umask, read without changing it (/proc), else by setting it back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def honour_umask(fd: int) -> None:
+    """Give a file made by ``tempfile.mkstemp`` (always 0600) the mode ``open`` would have
+    given it: 0666 less the umask (0644 under the usual 022)."""
+    os.fchmod(fd, 0o666 & ~umask())
 
 
 def write_atomic(path: Path, data: str, tmpdir: Optional[Path] = None) -> None:
     """Write ``data`` to ``path`` via a temp file (in ``tmpdir`` or beside it) and os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=tmpdir or path.parent)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name[:40] + ".", suffix=".tmp", dir=tmpdir or path.parent)
     try:
+        honour_umask(fd)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(data)
         os.replace(tmp, path)
@@ -148,12 +213,15 @@ class Entry(NamedTuple):
     source_path: str
     reference_date: Optional[str]
     error: Optional[dict] = None  # the errors.jsonl line of a failed input
+    output: Optional[str] = None  # the output's path under OUTDIR when it is not rel + ".json"
+    seconds: Optional[float] = None  # how long the document took (the last time it was run)
 
 
 def _entry_line(rel: str, e: Optional[Entry]) -> str:
     d = {"rel": rel, "status": "removed"} if e is None else {"rel": rel, **e._asdict()}
-    if e is not None and e.error is None:
-        del d["error"]
+    for key in ("error", "output", "seconds"):
+        if e is not None and d[key] is None:
+            del d[key]
     return json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -233,7 +301,9 @@ def _remove_output(outdir: Path, out: Path) -> bool:
     """Delete an output and the directories it leaves empty (up to OUTDIR)."""
     try:
         out.unlink()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:  # a name the file system refuses (too long): there is nothing to remove
         return False
     d = out.parent
     while d != outdir and outdir in d.parents:
@@ -247,10 +317,10 @@ def _remove_output(outdir: Path, out: Path) -> bool:
 
 # --- run --------------------------------------------------------------------------------
 
-def _engine(engine: str, workers: int, scheduler: Optional[str]):
+def _engine(engine: str, workers: int, scheduler: Optional[str], limits):
     from . import engines
     if engine == "local":
-        return engines.LocalEngine(workers)
+        return engines.LocalEngine(workers, limits=limits)
     if engine == "dask":
         if not scheduler:
             raise engines.EngineError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
@@ -260,8 +330,12 @@ def _engine(engine: str, workers: int, scheduler: Optional[str]):
 
 def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Optional[date] = None,
         exclude: tuple[str, ...] = (), force: bool = False, prune: bool = False, engine: str = "local",
-        scheduler: Optional[str] = None, progress: Optional[Progress] = None) -> Summary:
+        scheduler: Optional[str] = None, progress: Optional[Progress] = None, limits=None) -> Summary:
     """Bring ``outdir`` up to date with the inputs under ``paths``; rewrite ``errors.jsonl``.
+
+    ``limits`` (engines.Limits: seconds per document, memory per worker) run every document
+    in a watched worker process; None (the default of this function, not of the CLI) runs
+    a one-worker batch in this process without limits.
 
     Raises RulesError when rules/ is broken, engines.EngineError when the engine cannot
     run, RuntimeError when another run holds ``outdir``.
@@ -284,14 +358,14 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
         for job in iter_jobs(paths, exclude, skip_dir=outdir):
             if job.rel in seen:
                 failures[len(todo)] = Failure(job.shown, "write", "duplicate_output",
-                                              f"another input also writes {job.rel}.json; rename one")
+                                              f"another input also writes {job.out}; rename one")
                 todo.append((job, -1, -1))
                 continue
             seen.add(job.rel)
             try:
                 st = job.path.stat()
                 size, mtime = st.st_size, st.st_mtime_ns
-            except OSError:
+            except OSError:  # a dangling link or a loop: reported when the engine reads it
                 size, mtime = 0, 0
             e = manifest.entries.get(job.rel)
             if (not force and e is not None and e.status == "ok"
@@ -310,17 +384,18 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
         pruned = 0
         if prune:
             for rel in [r for r in manifest.entries if r not in seen]:
-                pruned += _remove_output(outdir, outdir / (rel + ".json"))
+                pruned += _remove_output(outdir, outdir / (manifest.entries[rel].output or output_name(rel)))
                 manifest.set(rel, None)
 
         total_bytes = sum(max(s, 0) for _j, s, _m in todo)
         progress.start(len(todo), skipped, total_bytes)
-        tasks = (engines.Task(i, str(job.path.resolve()), job.shown, job.path.suffix, reference_date)
+        tasks = (engines.Task(i, os.path.abspath(job.path), job.shown, job.path.suffix, reference_date)
                  for i, (job, _s, _m) in enumerate(todo) if i not in failures)
         done = nbytes = peak = 0
         for i in sorted(failures):  # duplicates, known before anything runs
             progress.advance(todo[i][0], failures[i], 0)
-        run_engine = _engine(engine, workers, scheduler) if len(todo) > len(failures) else None
+        run_engine = (_engine(engine, workers, scheduler, limits or engines.NO_LIMITS)
+                      if len(todo) > len(failures) else None)
         try:
             for outcome in (run_engine.map(tasks) if run_engine else ()):
                 job, size, mtime = todo[outcome.index]
@@ -332,6 +407,7 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
                         f"a worker runs gongwen {outcome.versions[0]} with rules {outcome.versions[1]}, "
                         f"this machine {here[0]} with rules {here[1]}: install the same version everywhere")
                 out = output_path(outdir, job)
+                renamed = job.out if job.out != job.rel + ".json" else None
                 if failure is None:
                     try:
                         write_atomic(out, outcome.output, tmp)
@@ -339,12 +415,13 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
                         failure = Failure(job.shown, "write", "write_failed", f"cannot write output: {e}")
                 if failure is None:
                     # the versions the output was made with (rules/ may change during a run)
-                    manifest.set(job.rel, Entry("ok", size, mtime, outcome.sha256, *outcome.versions, job.shown, ref))
+                    manifest.set(job.rel, Entry("ok", size, mtime, outcome.sha256, *outcome.versions, job.shown, ref,
+                                                output=renamed, seconds=round(outcome.seconds, 3)))
                 else:
                     _remove_output(outdir, out)  # an output must never outlive a change of its input
                     failures[outcome.index] = failure
                     manifest.set(job.rel, Entry("failed", size, mtime, outcome.sha256, *here, job.shown, ref,
-                                                to_dict(failure)))
+                                                to_dict(failure), renamed, round(outcome.seconds, 3)))
                 done += 1
                 nbytes += max(size, 0)
                 peak = max(peak, outcome.rss_kb)

@@ -41,6 +41,26 @@ def _date(s: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}") from None
 
 
+def _seconds(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {s!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {s!r}")
+    return v
+
+
+def _size(s: str) -> int:
+    from .engines import parse_bytes
+    if s.strip() == "0":
+        return 0
+    try:
+        return parse_bytes(s)
+    except (ValueError, IndexError):
+        raise argparse.ArgumentTypeError(f"not a size (like 2G, 512M): {s!r}") from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors exit with 2 (argparse's default too)
         self.print_usage(sys.stderr)
@@ -68,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local process pool (default) or a Dask cluster (needs --scheduler)")
     r.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    r.add_argument("--doc-timeout", type=_seconds, default=120.0, metavar="SECONDS",
+                   help="wall-clock limit per document; over it, an error record (time_limit) (default 120; 0: none)")
+    r.add_argument("--max-memory", type=_size, default="2G", metavar="SIZE",
+                   help="resident memory limit per worker, e.g. 2G, 512M; over it, an error record "
+                        "(memory_limit) (default 2G; 0: none)")
 
     x = sub.add_parser("export", help="one table per field (documents, departments, ...) from OUTDIR")
     x.add_argument("outdir", type=Path, metavar="OUTDIR")
@@ -96,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     from . import batch
-    from .engines import EngineError
+    from .engines import EngineError, Limits
     from .errors import RulesError
     from .progress import Bar, LogLines
 
@@ -112,7 +137,8 @@ def cmd_run(args) -> int:
     try:
         summary = batch.run(args.paths, args.out, workers=workers, reference_date=args.reference_date,
                             exclude=tuple(args.exclude), force=args.force, prune=args.prune,
-                            engine=args.engine, scheduler=args.scheduler, progress=progress)
+                            engine=args.engine, scheduler=args.scheduler, progress=progress,
+                            limits=Limits(args.doc_timeout or None, args.max_memory or None))
     except (RulesError, EngineError, RuntimeError) as e:
         print(f"gongwen: {e}", file=sys.stderr)
         return EXIT_USAGE

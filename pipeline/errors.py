@@ -30,3 +30,9 @@ UNSUPPORTED = "unsupported_format"
 ENCRYPTED = "encrypted"
 CORRUPT = "corrupt"
 NO_TEXT = "no_text"
+TOO_LARGE = "too_large"  # over a cap of rules/ingest.toml, refused before parsing
+NOT_A_FILE = "not_a_file"  # a FIFO, socket or device under an input directory
+SYMLINK_LOOP = "symlink_loop"
+# Limits enforced by the engine (engines.Limits): the document's worker was stopped.
+TIME_LIMIT = "time_limit"
+MEMORY_LIMIT = "memory_limit"

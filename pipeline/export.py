@@ -22,6 +22,7 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union, get_args, get_origin, get_type_hints
 
+from .batch import honour_umask
 from .schema import DateWindow, Department, Figure, HouseholdCount, Task
 
 ITEM_TABLES = {"departments": Department, "date_windows": DateWindow, "figures": Figure,
@@ -168,6 +169,7 @@ class _Writer:
     def __init__(self, path: Path, cols: list[tuple[str, str]]):
         self.path, self.cols, self.names = path, cols, [c for c, _k in cols]
         fd, self.tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+        honour_umask(fd)  # mkstemp makes 0600: tables are as readable as any file the user writes
         os.close(fd)
 
     def commit(self) -> None:

@@ -72,7 +72,10 @@ def test_bad_inputs_give_error_records_and_exit_3(tmp_path):
     assert rc == 3
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
     assert {Path(e["path"]).name: e["error"] for e in errors} == {
-        "empty.txt": "empty_input", "binary.txt": "binary_input", "truncated.txt": "truncated"}
+        "empty.txt": "empty_input", "binary.txt": "binary_input"}
+    # a truncated file is read, its broken last character marked (issue 14)
+    truncated = json.loads((out / "sub" / "truncated.txt.json").read_text())
+    assert truncated["text"].startswith("低保户27户64") and truncated["normalization"]["suspect_chars"] == 1
     assert all(set(e) == {"path", "stage", "error", "message"} and e["message"] for e in errors)
     assert json.loads((out / "good.txt.json").read_text())["text"]
     assert json.loads((out / "sub" / "good2.txt.json").read_text())["text"]

@@ -101,3 +101,18 @@ def test_empty_tables_have_headers_and_types(tmp_path):
     schema = pq.read_schema(tmp_path / "p" / "tasks.parquet")
     assert str(schema.field("responsible").type) == "list<element: string>"
     assert str(schema.field("window_start").type) == "string"
+
+
+@pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_tables_and_outputs_honour_the_umask(outdir, tmp_path, mask, mode):
+    """mkstemp makes 0600 files: outputs and tables get 0666 less the umask (issue 14)."""
+    import os
+    old = os.umask(mask)
+    try:
+        export.export(outdir, tmp_path / "t", "csv")
+        export.export(outdir, tmp_path / "p", "parquet")
+        batch.write_atomic(tmp_path / "o" / "x.json", "{}\n")
+    finally:
+        os.umask(old)
+    files = list((tmp_path / "t").iterdir()) + list((tmp_path / "p").iterdir()) + [tmp_path / "o" / "x.json"]
+    assert files and {f.stat().st_mode & 0o777 for f in files} == {mode}

@@ -16,6 +16,7 @@ inside it, or one stated under a 完成时限 label in the item) or a responsibi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from typing import Optional
@@ -85,24 +86,63 @@ def _label(text: str, h: _Heading) -> str:
     return text[h.start:h.title_end].strip()
 
 
+def _brackets(text: str, start: int, end: int) -> dict[int, int]:
+    """Each opening bracket of text[start:end] -> the index after its closing bracket (or
+    ``end`` when it is never closed), in one pass."""
+    pairs: dict[int, int] = {}
+    open_at: list[int] = []
+    for k in range(start, end):
+        ch = text[k]
+        if ch in _OPEN:
+            open_at.append(k)
+        elif ch in _CLOSE and open_at:
+            pairs[open_at.pop()] = k + 1
+    for k in open_at:
+        pairs[k] = end
+    return pairs
+
+
 def _strip_notes(text: str, start: int, end: int, cut: list[tuple[int, int]]) -> str:
     """text[start:end] without the bracketed notes that contain a cut span, trimmed."""
+    if not cut or not any(ch in _OPEN for ch in text[start:end]):
+        return text[start:end].strip().rstrip("，,。；;：: ")
+    pairs = _brackets(text, start, end)
     out, k = [], start
     while k < end:
-        if text[k] in _OPEN:
-            depth, j = 0, k
-            while j < end:
-                depth += text[j] in _OPEN
-                depth -= text[j] in _CLOSE
-                j += 1
-                if depth == 0:
-                    break
-            if any(k <= a and b <= j for a, b in cut):
-                k = j
-                continue
+        j = pairs.get(k)
+        if j is not None and any(k <= a and b <= j for a, b in cut):
+            k = j
+            continue
         out.append(text[k])
         k += 1
     return "".join(out).strip().rstrip("，,。；;：: ")
+
+
+class _Spans:
+    """Spans sorted by start: those inside [a, b] found by bisection, not by a scan."""
+
+    def __init__(self, items: list, span=lambda x: x):
+        self.items = sorted(items, key=lambda x: span(x)[0])  # stable: ties keep their order
+        self.span = span
+        self.starts = [span(x)[0] for x in self.items]
+
+    def inside(self, a: int, b: int) -> list:
+        lo, hi = bisect_left(self.starts, a), bisect_right(self.starts, b)
+        return [x for x in self.items[lo:hi] if self.span(x)[1] <= b]
+
+
+def _labelled(windows: list, timed: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the windows that sit inside a time-label span (both lists sorted)."""
+    out = set()
+    starts = [a for a, _b in timed]
+    for i, w in enumerate(windows):
+        s, e = w.span
+        # label spans never overlap (one per match): only the last one starting at or
+        # before the window can hold it
+        j = bisect_right(starts, s) - 1
+        if j >= 0 and timed[j][1] >= e:
+            out.add(i)
+    return out
 
 
 def extract(doc, ctx) -> list[Task]:
@@ -111,9 +151,10 @@ def extract(doc, ctx) -> list[Task]:
     # a recurring rule (每月20日前) is not the window of a work item
     windows = sorted((w for w in ctx.results.get("date_windows", ()) or () if w.kind != "recurring"),
                      key=lambda w: w.span)
-    regions = role_regions(text)
-    timed = [(m.start(1), m.end(1)) for m in r.time_label_re.finditer(text)]
-    inside = lambda span, a, b: a <= span[0] and span[1] <= b  # noqa: E731
+    regions = _Spans(role_regions(text))
+    timed = sorted((m.start(1), m.end(1)) for m in r.time_label_re.finditer(text))
+    labelled_ids = _labelled(windows, timed)
+    by_span = _Spans(list(range(len(windows))), lambda i: windows[i].span)
 
     out: list[Task] = []
     stack: list[_Heading] = []
@@ -122,17 +163,18 @@ def extract(doc, ctx) -> list[Task]:
             stack.pop()
         section = " / ".join(_label(text, a) for a in stack) or None
         stack.append(h)
-        own_regions = [g for g in regions if inside(g, h.start, h.end)]
+        own_regions = regions.inside(h.start, h.end)
         responsible: list[str] = []
         for a, b in own_regions:
             for name, _span in expand_list(text[a:b], a):
                 if name not in responsible:
                     responsible.append(name)
-        in_title = [w for w in windows if inside(w.span, h.body, h.title_end)]
-        labelled = [w for w in windows if any(inside(w.span, a, b) for a, b in timed) and inside(w.span, h.start, h.end)]
+        own = by_span.inside(h.start, h.end)  # indexes, in text order
+        in_title = [windows[i] for i in own if h.body <= windows[i].span[0] and windows[i].span[1] <= h.title_end]
+        labelled = [windows[i] for i in own if i in labelled_ids]
         if not (in_title or labelled or responsible):
             continue
-        window: Optional[object] = (in_title or labelled or [w for w in windows if inside(w.span, h.start, h.end)] or [None])[0]
+        window: Optional[object] = (in_title or labelled or [windows[i] for i in own] or [None])[0]
         title = _strip_notes(text, h.body, h.title_end, [w.span for w in in_title] + own_regions)
         out.append(Task(text=text[h.start:h.end], span=(h.start, h.end), title=title, window=window,
                         responsible=tuple(responsible), section=section))

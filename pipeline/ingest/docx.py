@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 import cn2an
 
-from .. import errors
+from functools import cache
+
+from .. import errors, rules
 from ..errors import InputError
 from ..schema import Raw
 from .pdf import CELL
@@ -51,6 +53,87 @@ def read_ole(data: bytes) -> Raw:
 
 
 # --- numbering -------------------------------------------------------------------------------
+
+@cache
+def _rules() -> dict:
+    return rules.table("ingest.toml")["docx"]
+
+
+_bad_values: list[str] = []  # damaged numbers met while reading one document (reported by read)
+
+
+def _int(value, default: int = 0) -> int:
+    """An integer attribute (w:ilvl, w:start ...); a damaged value counts as ``default``."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        _bad_values.append(str(value)[:20])
+        return default
+
+
+def check_parts(data: bytes) -> None:
+    """Refuse a zip whose parts inflate past the caps of rules/ingest.toml [docx] (a zip
+    bomb), from the sizes in its directory, before anything is inflated."""
+    r = _rules()
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise InputError(errors.CORRUPT, f"corrupt DOCX: not a readable zip archive, truncated or damaged ({e})") from None
+    total = 0
+    for info in infos:
+        size, packed = info.file_size, max(1, info.compress_size)
+        total += size
+        if size > r["max_part_bytes"]:
+            raise InputError(errors.TOO_LARGE, f"DOCX part {info.filename} inflates to {size} bytes, over the cap of "
+                                               f"{r['max_part_bytes']} (rules/ingest.toml [docx].max_part_bytes)")
+        if size >= r["ratio_min_bytes"] and size / packed > r["max_ratio"]:
+            raise InputError(errors.TOO_LARGE, f"DOCX part {info.filename} inflates {size / packed:.0f}-fold "
+                                               f"({packed} -> {size} bytes), over the cap of {r['max_ratio']}-fold "
+                                               f"(rules/ingest.toml [docx].max_ratio): a zip bomb?")
+    if total > r["max_total_bytes"]:
+        raise InputError(errors.TOO_LARGE, f"DOCX parts inflate to {total} bytes in all, over the cap of "
+                                           f"{r['max_total_bytes']} (rules/ingest.toml [docx].max_total_bytes)")
+
+
+# Parts python-docx parses as XML, and the empty element that stands in for a damaged one.
+_STAND_INS = {"styles": "w:styles", "stylesWithEffects": "w:styles", "numbering": "w:numbering",
+              "settings": "w:settings", "fontTable": "w:fonts", "webSettings": "w:webSettings",
+              "footnotes": "w:footnotes", "endnotes": "w:endnotes", "comments": "w:comments"}
+_HEADER_FOOTER = re.compile(r"word/(header|footer)\d*\.xml$")
+
+
+def _repaired(data: bytes) -> tuple[bytes | None, list[str], str | None]:
+    """(the DOCX with each unparseable secondary part replaced by an empty one, warnings,
+    the part that cannot be replaced (word/document.xml) or None)."""
+    from lxml import etree
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    fixed: dict[str, bytes] = {}
+    warnings: list[str] = []
+    for info in zin.infolist():
+        name = info.filename
+        if not (name.endswith(".xml") or name.endswith(".rels")):
+            continue
+        try:
+            etree.fromstring(zin.read(name), etree.XMLParser(resolve_entities=False, huge_tree=False))
+            continue
+        except etree.XMLSyntaxError as e:
+            reason = str(e)
+        stem = name.rsplit("/", 1)[-1].removesuffix(".xml")
+        hf = _HEADER_FOOTER.search(name)
+        root = _STAND_INS.get(stem) if name.startswith("word/") else None
+        root = root or ("w:hdr" if hf and hf.group(1) == "header" else "w:ftr" if hf else None)
+        if root is None:
+            return None, warnings, f"{name} ({reason})"
+        fixed[name] = f'<{root} xmlns:w="{W[1:-1]}"/>'.encode()
+        warnings.append(f"{name} is damaged and was left out ({reason}); the text is read without it")
+    if not fixed:
+        return None, warnings, None
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            z.writestr(info.filename, fixed.get(info.filename) or zin.read(info.filename))
+    return out.getvalue(), warnings, None
+
 
 def _val(el, tag: str, default=None):
     if el is None:
@@ -142,9 +225,9 @@ class Numbering:
     @staticmethod
     def _level(lvl) -> Level:
         restart = _val(lvl, "lvlRestart")
-        return Level(start=int(_val(lvl, "start", "1") or 1), fmt=_val(lvl, "numFmt", "decimal") or "decimal",
+        return Level(start=_int(_val(lvl, "start", "1") or 1, 1), fmt=_val(lvl, "numFmt", "decimal") or "decimal",
                      text=_val(lvl, "lvlText", "") or "", suffix=_val(lvl, "suff", "tab") or "tab",
-                     restart=int(restart) if restart is not None else None,
+                     restart=_int(restart, None) if restart is not None else None,
                      legal=lvl.find(W + "isLgl") is not None)
 
     @classmethod
@@ -154,13 +237,13 @@ class Numbering:
             return self
         for a in root.iter(W + "abstractNum"):
             self.abstract[a.get(W + "abstractNumId")] = {
-                int(lvl.get(W + "ilvl", "0")): cls._level(lvl) for lvl in a.findall(W + "lvl")}
+                _int(lvl.get(W + "ilvl", "0")): cls._level(lvl) for lvl in a.findall(W + "lvl")}
         for n in root.iter(W + "num"):
             starts, levels = {}, {}
             for o in n.findall(W + "lvlOverride"):
-                ilvl = int(o.get(W + "ilvl", "0"))
+                ilvl = _int(o.get(W + "ilvl", "0"))
                 if (s := _val(o, "startOverride")) is not None:
-                    starts[ilvl] = int(s)
+                    starts[ilvl] = _int(s, 1)
                 if (lvl := o.find(W + "lvl")) is not None:
                     levels[ilvl] = cls._level(lvl)
             self.nums[n.get(W + "numId")] = (_val(n, "abstractNumId"), starts, levels)
@@ -217,7 +300,7 @@ class _Styles:
             numpr = ppr.find(W + "numPr") if ppr is not None else None
             if numpr is not None:
                 ilvl = _val(numpr, "ilvl")
-                self.numpr[sid] = (_val(numpr, "numId"), int(ilvl) if ilvl is not None else None)
+                self.numpr[sid] = (_val(numpr, "numId"), _int(ilvl) if ilvl is not None else None)
 
     def numbering(self, style_id: str | None) -> tuple[str | None, int | None]:
         seen = set()
@@ -263,7 +346,7 @@ class _Reader:
             if numpr is not None:
                 num_id = _val(numpr, "numId", s_num)
                 lv = _val(numpr, "ilvl")
-                ilvl = int(lv) if lv is not None else s_lvl
+                ilvl = _int(lv) if lv is not None else s_lvl
             else:
                 num_id, ilvl = s_num, s_lvl
         out: list[str] = []
@@ -331,29 +414,60 @@ def read(data: bytes) -> Raw:
 
     if data[:8] == OLE_MAGIC:
         return read_ole(data)
+    check_parts(data)
+    warnings: list[str] = []
     try:
         document = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile as e:
         raise InputError(errors.CORRUPT, f"corrupt DOCX: not a readable zip archive, truncated or damaged ({e})") from None
     except (PackageNotFoundError, KeyError, ValueError) as e:
         raise InputError(errors.CORRUPT, f"corrupt DOCX: no Word document part ({type(e).__name__}: {e})") from None
+    except MemoryError:
+        raise
     except Exception as e:  # lxml XMLSyntaxError, zlib errors inside the archive
-        raise InputError(errors.CORRUPT, f"corrupt DOCX: cannot be parsed ({type(e).__name__}: {e})") from None
+        document = None
+        error = f"{type(e).__name__}: {e}"
+    if document is None:  # a damaged styles.xml or numbering.xml must not cost the text
+        try:
+            fixed, warnings, bad = _repaired(data)
+            document = docx.Document(io.BytesIO(fixed)) if fixed is not None else None
+        except MemoryError:
+            raise
+        except Exception as e:  # noqa: BLE001 - zlib, lxml, python-docx errors of a damaged archive
+            fixed, bad, error = None, None, f"{type(e).__name__}: {e}"
+        if document is None:
+            raise InputError(errors.CORRUPT, f"corrupt DOCX: {bad or 'cannot be parsed (' + error + ')'}") from None
     part = document.part
+    numbering, styles = Numbering(), _Styles(None)
+    _bad_values.clear()
+    # numbering.xml and styles.xml only add list numbers: when they are damaged the text is
+    # still read, without them, and a warning says so
     try:
-        numbering_root = part.numbering_part.element
+        numbering = Numbering.from_element(part.numbering_part.element)
     except (NotImplementedError, KeyError):
-        numbering_root = None
+        pass
+    except Exception as e:  # noqa: BLE001 - lxml and python-docx errors of a damaged part
+        warnings.append(f"word/numbering.xml unreadable ({type(e).__name__}: {e}); list numbers not restored")
     try:
-        styles_root = part.styles.element
+        styles = _Styles(part.styles.element)
     except (NotImplementedError, KeyError):
-        styles_root = None
-    reader = _Reader(Numbering.from_element(numbering_root), _Styles(styles_root))
-    reader.body(document.element.body)
+        pass
+    except Exception as e:  # noqa: BLE001
+        warnings.append(f"word/styles.xml unreadable ({type(e).__name__}: {e}); list numbers of styles not restored")
+    reader = _Reader(numbering, styles)
+    try:
+        reader.body(document.element.body)
+    except RecursionError:
+        raise InputError(errors.CORRUPT, "corrupt DOCX: word/document.xml nested too deep to read") from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+        raise InputError(errors.CORRUPT, f"corrupt DOCX: word/document.xml cannot be read "
+                                         f"({type(e).__name__}: {e})") from None
     text = "\n".join(reader.lines)
     if not text.strip():
         raise InputError(errors.NO_TEXT, "DOCX body has no text")
-    warnings = ()
+    if _bad_values:
+        warnings.append(f"{len(_bad_values)} damaged numbers in list levels or numbering "
+                        f"({', '.join(map(repr, _bad_values[:3]))}) read as defaults; list numbers may be off")
     if reader.boxes[0]:
-        warnings = (f"{reader.boxes[0]} text boxes with text not included (floating text outside the body flow)",)
-    return Raw(text=text, format="docx", encoding=None, warnings=warnings)
+        warnings.append(f"{reader.boxes[0]} text boxes with text not included (floating text outside the body flow)")
+    return Raw(text=text, format="docx", encoding=None, warnings=tuple(warnings))

@@ -72,10 +72,8 @@ def decode(data: bytes) -> tuple[str, str, tuple[str, ...]]:
                 warnings = (f"declared charset {declared!r} does not decode the page; detected instead",)
         else:
             warnings = (f"declared charset {declared!r} not supported; detected instead",)
-    text, name, replaced = txt.decode(data)
-    if replaced:
-        warnings += (f"{replaced} undecodable byte sequences replaced with U+FFFD ({name})",)
-    return text, name, warnings
+    text, name, damage = txt.decode_text(data)
+    return text, name, warnings + damage
 
 
 def _dropped(el, r: dict) -> bool:
@@ -117,8 +115,18 @@ class _Text:
 
 
 def _walk(el, out: _Text, r: dict) -> None:
+    """Text of ``el``'s children into ``out``, walked with an explicit stack: pages from
+    old Word exports nest unclosed <font> and <div> thousands deep."""
     from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
-    for child in el.children:
+    stack = [(iter(el.children), False)]  # (children left, whether the element ends a line)
+    while stack:
+        children, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                out.newline()
+            continue
         if isinstance(child, NavigableString):
             if not isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
                 out.add(str(child))
@@ -132,16 +140,11 @@ def _walk(el, out: _Text, r: dict) -> None:
             out.newline()
             for row in _rows(child, r):
                 out.lines.append(row)
-        elif name in r["block"]:
+        elif name in r["block"] or name in ("td", "th"):  # td/th: a cell of a layout table
             out.newline()
-            _walk(child, out, r)
-            out.newline()
-        elif name in ("td", "th"):  # a cell of a layout table: its own block
-            out.newline()
-            _walk(child, out, r)
-            out.newline()
+            stack.append((iter(child.children), True))
         else:
-            _walk(child, out, r)
+            stack.append((iter(child.children), False))
 
 
 def _own_cells(table):
@@ -183,12 +186,18 @@ def read(data: bytes) -> Raw:
     from bs4 import BeautifulSoup
 
     text, charset, warnings = decode(data)
-    soup = BeautifulSoup(text, "lxml")
     r = _rules()
-    root = soup.body or soup
-    out = _Text()
-    _walk(root, out, r)
-    out.newline()
+    try:
+        soup = BeautifulSoup(text, "lxml")
+        root = soup.body or soup
+        out = _Text()
+        _walk(root, out, r)
+        out.newline()
+    except RecursionError:
+        raise InputError(errors.CORRUPT, "HTML nested too deep to read (the parser recursed past Python's "
+                                         "limit)") from None
+    except (ValueError, TypeError, AttributeError, LookupError) as e:  # parser and tree bugs on broken markup
+        raise InputError(errors.CORRUPT, f"HTML cannot be parsed ({type(e).__name__}: {e})") from None
     body = "\n".join(out.lines)
     if not body.strip():
         raise InputError(errors.NO_TEXT, "HTML page has no text outside scripts, styles and navigation")

@@ -178,7 +178,7 @@ def page_of_lines(lines: list[OcrLine], number: int, width: float, height: float
     for c in chars:
         if abs(c["size"] - body) <= r["size_snap"] * body:
             c["size"] = body
-    rows = [pdf._segments(row) for row in pdf._rows(chars, height)]
+    rows = [[pdf._seg(s) for s in pdf._segments(row)] for row in pdf._rows(chars, height)]
     page.width, page.rows = width, [row for row in rows if row]
     page.gutter = pdf._gutter(page.rows, width)
     unturn = _rotation(angle, cx, cy)
@@ -194,7 +194,11 @@ def page_of_lines(lines: list[OcrLine], number: int, width: float, height: float
 
 
 def ocr_image(image, number: int, width: float, height: float, scale: float = 1.0):
-    """OCR one page image into a ``pdf.Page`` (see ``page_of_lines``)."""
+    """OCR one page image into a ``pdf.Page`` (see ``page_of_lines``). Each page is reported
+    to the worker's stage hook, so that a batch's time limit applies per OCR'd page."""
+    from .. import assemble
+    if assemble.stage_hook is not None:
+        assemble.stage_hook(f"ingest ocr {number}")
     return page_of_lines(engine().recognize(image), number, width, height, scale)
 
 

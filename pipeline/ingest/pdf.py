@@ -17,17 +17,27 @@ What the reader does, page by page:
   starts a list item, changes font size, is a table row, or the document indents
   paragraphs and the line ends a sentence. Joins work across page breaks.
 
+Pages are read lazily, one at a time (pdfplumber's ``pdf.pages`` builds every page up
+front): each page's characters become compact segments (``Seg``) and the page's caches are
+flushed before the next page is opened. A page count or page size over the caps of
+rules/ingest.toml [pdf] is refused before its text is read.
+
 Pages without a text layer, and pages whose text is mostly private-use, control or
 unmapped-CID characters, are flagged in ``Raw.warnings`` (their text is dropped).
 ``Raw.text`` is the page texts joined by newlines; ``page_starts`` holds where each page
-starts. Encrypted, truncated, corrupt and zero-page files raise InputError.
+starts. Encrypted, truncated, corrupt, oversized and zero-page files raise InputError;
+no exception of pdfminer or pdfplumber leaves the reader.
 """
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
-from dataclasses import dataclass, field
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import cache
 from statistics import median
 
@@ -77,6 +87,28 @@ class Line:
     conf: tuple = ()  # OCR'd lines: one confidence per character of text
 
 
+@dataclass(slots=True)
+class Seg:
+    """A run of characters of one row between wide gaps, kept instead of the characters."""
+    x0: float  # of the first (leftmost) character
+    x1: float  # the largest x1 of its characters
+    last_x1: float  # x1 of its last character
+    size0: float  # font size of its first character
+    top: float
+    bottom: float
+    text: str
+    sizes: tuple  # font size of every character (a line's size is their median)
+    conf: tuple = ()  # OCR'd pages: one confidence per character of text
+
+
+def _seg(chars: list[dict]) -> Seg:
+    text = _seg_text(chars)
+    return Seg(x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), last_x1=chars[-1]["x1"],
+               size0=chars[0]["size"], top=min(c["top"] for c in chars), bottom=max(c["bottom"] for c in chars),
+               text=text, sizes=tuple(c["size"] for c in chars),
+               conf=_aligned_conf(text, chars) if "conf" in chars[0] else ())
+
+
 @dataclass
 class Page:
     number: int
@@ -84,7 +116,7 @@ class Page:
     width: float = 0.0
     lines: list[Line] = field(default_factory=list)
     warning: str | None = None
-    rows: list = field(default_factory=list)  # body rows of segments, until laid out
+    rows: list[list[Seg]] = field(default_factory=list)  # body rows of segments, until laid out
     table_rows: list[Line] = field(default_factory=list)
     gutter: float | None = None
     box_of: object = None  # OCR'd pages: Line -> bbox in page coordinates (skew put back)
@@ -170,13 +202,14 @@ def _seg_text(seg: list[dict]) -> str:
     return "".join(out)
 
 
-def _line(segs: list[list[dict]]) -> Line:
-    chars = [c for s in segs for c in s]
-    text = "  ".join(_seg_text(s) for s in segs)
-    return Line(text=text, x0=min(c["x0"] for c in chars), x1=max(c["x1"] for c in chars),
-                top=min(c["top"] for c in chars), bottom=max(c["bottom"] for c in chars),
-                size=median(c["size"] for c in chars), kind="tabular" if len(segs) > 1 else "text",
-                conf=_aligned_conf(text, chars) if "conf" in chars[0] else ())
+def _line(segs: list[Seg]) -> Line:
+    text = "  ".join(s.text for s in segs)
+    conf = tuple(x for i, s in enumerate(segs) for x in ((1.0, 1.0) if i else ()) + s.conf) \
+        if segs[0].conf else ()
+    return Line(text=text, x0=min(s.x0 for s in segs), x1=max(s.x1 for s in segs),
+                top=min(s.top for s in segs), bottom=max(s.bottom for s in segs),
+                size=median(z for s in segs for z in s.sizes), kind="tabular" if len(segs) > 1 else "text",
+                conf=conf)
 
 
 def _aligned_conf(text: str, chars: list[dict]) -> tuple:
@@ -244,24 +277,41 @@ def _tables(page, chars: list[dict]) -> tuple[list[Line], list[tuple]]:
     return rows_out, boxes
 
 
-def _gutter(rows: list[list[list[dict]]], width: float) -> float | None:
+def _fewest_crossings(spans: list[tuple[float, float]], lo: float, hi: float, step: float = 2.0
+                      ) -> tuple[float, int]:
+    """The first x of lo, lo + step, lo + 2*step ... <= hi crossed by the fewest spans
+    (a < x < b), and that number; in O(n log n), whatever the page width.
+
+    The count only changes at span ends, so the grid points worth a look are lo and, for
+    each end v, the first grid points at and after v."""
+    starts = sorted(a for a, _b in spans)
+    ends = sorted(b for _a, b in spans)
+    points = Counter(a for a, b in spans if a == b)  # a zero-width span never crosses
+    last = int((hi - lo) // step)
+
+    def crossing(x: float) -> int:
+        return bisect_left(starts, x) - bisect_right(ends, x) + points.get(x, 0)
+
+    candidates = {0}
+    for v in starts + ends:
+        if lo <= v <= hi:
+            k = (v - lo) / step
+            candidates.update(j for j in (int(k), int(k) + 1) if j <= last)
+    best_k = min(candidates, key=lambda k: (crossing(lo + k * step), k))
+    return lo + best_k * step, crossing(lo + best_k * step)
+
+
+def _gutter(rows: list[list[Seg]], width: float) -> float | None:
     """x of the gap between two columns of text, or None for a single-column page."""
-    spans = [(s[0]["x0"], max(c["x1"] for c in s)) for segs in rows for s in segs]
-    if len(rows) < 6:
+    if len(rows) < 6 or width <= 0:
         return None
-    lo, hi = 0.3 * width, 0.7 * width
-    best, best_cross = None, None
-    x = lo
-    while x <= hi:
-        cross = sum(1 for a, b in spans if a < x < b)
-        if best_cross is None or cross < best_cross:
-            best, best_cross = x, cross
-        x += 2.0
-    if best is None or best_cross > 0.15 * len(rows):
+    spans = [(s.x0, s.x1) for segs in rows for s in segs]
+    best, best_cross = _fewest_crossings(spans, 0.3 * width, 0.7 * width)
+    if best_cross > 0.15 * len(rows):
         return None
     # text on both sides, side by side (rows need not align: columns have their own baselines)
-    left_rows = [i for i, segs in enumerate(rows) if any(max(c["x1"] for c in s) <= best for s in segs)]
-    right_rows = [i for i, segs in enumerate(rows) if any(s[0]["x0"] >= best for s in segs)]
+    left_rows = [i for i, segs in enumerate(rows) if any(s.x1 <= best for s in segs)]
+    right_rows = [i for i, segs in enumerate(rows) if any(s.x0 >= best for s in segs)]
     if not left_rows or not right_rows:
         return None
     lo_r, hi_r = right_rows[0], right_rows[-1]
@@ -269,11 +319,11 @@ def _gutter(rows: list[list[list[dict]]], width: float) -> float | None:
     if sum(1 for i in left_rows if lo_r <= i <= hi_r) < 5 or sum(1 for i in right_rows if lo_l <= i <= hi_l) < 5:
         return None
     # both columns must be full text (most lines reach the gutter / the right edge)
-    left = [max(c["x1"] for c in s) for segs in rows for s in segs if s[-1]["x1"] <= best]
-    right = [max(c["x1"] for c in s) for segs in rows for s in segs if s[0]["x0"] >= best]
+    left = [s.x1 for segs in rows for s in segs if s.last_x1 <= best]
+    right = [s.x1 for segs in rows for s in segs if s.x0 >= best]
     if len(left) < 5 or len(right) < 5:
         return None
-    size = median(s[0]["size"] for segs in rows for s in segs)
+    size = median(s.size0 for segs in rows for s in segs)
     for ends in (left, right):
         edge = sorted(ends)[int(0.9 * (len(ends) - 1))]
         if sum(1 for e in ends if e >= edge - 1.6 * size) < 0.4 * len(ends):
@@ -312,7 +362,7 @@ def _page_lines(page, scans=None) -> Page:
                 c["text"] = "\ufffd"
     table_rows, boxes = _tables(page, chars)
     body = [c for c in chars if not any(_inside(c, b) for b in boxes)] if boxes else chars
-    rows = [_segments(r) for r in _rows(body, height)]
+    rows = [[_seg(s) for s in _segments(r)] for r in _rows(body, height)]
     rows = [r for r in rows if r]
     result.width, result.rows, result.table_rows = width, rows, table_rows
     result.gutter = _gutter(rows, width)
@@ -339,8 +389,8 @@ def _unusable_text(page, chars: list[dict]) -> str | None:
     return None
 
 
-def _crossings(rows, x: float) -> int:
-    return sum(1 for segs in rows for s in segs if s[0]["x0"] < x < max(c["x1"] for c in s))
+def _crossings(rows: list[list[Seg]], x: float) -> int:
+    return sum(1 for segs in rows for s in segs if s.x0 < x < s.x1)
 
 
 def _layout(page: Page, gutter: float | None) -> None:
@@ -363,8 +413,8 @@ def _layout(page: Page, gutter: float | None) -> None:
             band_r.clear()
 
         for segs in rows:
-            left = [s for s in segs if max(c["x1"] for c in s) <= gutter]
-            right = [s for s in segs if s[0]["x0"] >= gutter]
+            left = [s for s in segs if s.x1 <= gutter]
+            right = [s for s in segs if s.x0 >= gutter]
             if len(left) + len(right) < len(segs):  # spans the gutter
                 flush()
                 ln = _line(segs)
@@ -398,7 +448,7 @@ def layout(pages: list[Page]) -> None:
         if gutter is None and (known := gutters.get(round(p.width))):
             g = median(known)
             if p.rows and _crossings(p.rows, g) <= 0.15 * len(p.rows) and \
-                    any(max(c["x1"] for c in s) <= g for segs in p.rows for s in segs):
+                    any(s.x1 <= g for segs in p.rows for s in segs):
                 gutter = g
         _layout(p, gutter)
 
@@ -554,20 +604,132 @@ def _check_complete(data: bytes) -> None:
                                       f"({len(data)} bytes; the download or copy was cut off)")
 
 
+_REF_ONLY = re.compile(rb"obj\s*(\d+)\s+\d+\s+R\s*endobj")  # an object that is only a reference
+_OBJ_NUMBER = re.compile(rb"(\d+)\s+\d+\s+$")
+
+
+def _reference_loop(data: bytes) -> list[int] | None:
+    """Objects that are nothing but a reference to each other in a ring (``6 0 obj 7 0 R
+    endobj``, ``7 0 obj 6 0 R endobj``): pdfminer follows such a chain for ever."""
+    refs: dict[int, int] = {}
+    for m in _REF_ONLY.finditer(data):
+        if own := _OBJ_NUMBER.search(data[max(0, m.start() - 24):m.start()]):
+            refs[int(own.group(1))] = int(m.group(1))
+    for start in refs:
+        seen, n = [], start
+        while n in refs and n not in seen:
+            seen.append(n)
+            n = refs[n]
+        if n in seen:
+            return seen[seen.index(n):]
+    return None
+
+
+_COUNT = re.compile(rb"/Count\s+(\d{1,12})")
+
+
+def _check_claimed_pages(data: bytes) -> None:
+    """A page tree that says it holds more pages than the cap is refused before pdfminer
+    parses the file (a million-page file takes it a minute and most of a gigabyte)."""
+    cap = _rules()["max_pages"]
+    claimed = max((int(m.group(1)) for m in _COUNT.finditer(data)), default=0)
+    if claimed > cap:
+        raise InputError(errors.TOO_LARGE, f"PDF has {claimed} pages, over the cap of {cap} "
+                                           f"(rules/ingest.toml [pdf].max_pages)")
+
+
+def _page_count(pdf) -> int | None:
+    """The page count the document claims (/Count of its page tree), if it is a number."""
+    from pdfminer.pdftypes import resolve1
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog.get("Pages")).get("Count"))
+    except Exception:  # noqa: BLE001 - a damaged page tree is found out when pages are read
+        return None
+    return count if isinstance(count, int) else None
+
+
+def _pages(pdf):
+    """pdfplumber pages one at a time (``pdf.pages`` would build them all at once), each
+    checked against the caps of rules/ingest.toml [pdf] before its text is read."""
+    import pdfplumber.page
+    from pdfminer.pdfpage import PDFPage
+    r = _rules()
+    max_pages, max_side = r["max_pages"], r["max_page_points"]
+    claimed = _page_count(pdf)
+    if claimed is not None and claimed > max_pages:
+        raise InputError(errors.TOO_LARGE, f"PDF has {claimed} pages, over the cap of {max_pages} "
+                                           f"(rules/ingest.toml [pdf].max_pages)")
+    doctop = 0.0
+    for i, page_obj in enumerate(PDFPage.create_pages(pdf.doc)):
+        if i >= max_pages:
+            raise InputError(errors.TOO_LARGE, f"PDF has more than {max_pages} pages, over the cap "
+                                               f"(rules/ingest.toml [pdf].max_pages)")
+        page = pdfplumber.page.Page(pdf, page_obj, page_number=i + 1, initial_doctop=doctop)
+        w, h = float(page.width), float(page.height)
+        if not (0 < w <= max_side and 0 < h <= max_side):
+            raise InputError(errors.TOO_LARGE, f"PDF page {i + 1} is {w:g} x {h:g} pt, outside the cap of "
+                                               f"{max_side:g} pt a side (rules/ingest.toml [pdf].max_page_points)")
+        doctop += h
+        yield page
+
+
+class _Collect(logging.Handler):
+    def __init__(self, out: list[str]):
+        super().__init__(logging.WARNING)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.out) < 20:
+            self.out.append(record.getMessage())
+
+
+@contextmanager
+def _library_warnings(out: list[str]):
+    """pdfminer's and pdfplumber's warnings about this file (MediaBox missing ...) into
+    ``out`` as content warnings, not onto the batch's stderr."""
+    handler = _Collect(out)
+    loggers = [logging.getLogger(name) for name in ("pdfminer", "pdfplumber")]
+    saved = [lg.propagate for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield
+    finally:
+        for lg, propagate in zip(loggers, saved):
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+
+
 def read(data: bytes) -> Raw:
+    """The text of a PDF (see the module docstring); raises InputError."""
+    notes: list[str] = []
+    with _library_warnings(notes):
+        raw = _read(data)
+    if notes:
+        said = list(dict.fromkeys(notes))
+        raw = replace(raw, warnings=raw.warnings + tuple(f"PDF reader: {n}" for n in said))
+    return raw
+
+
+def _read(data: bytes) -> Raw:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psparser import PSException
-    from pdfminer.pdftypes import PDFException
 
     _check_complete(data)
+    _check_claimed_pages(data)
+    if loop := _reference_loop(data):
+        ring = " -> ".join(f"{n} 0 R" for n in loop + loop[:1])
+        raise InputError(errors.CORRUPT, f"corrupt PDF: objects refer to each other in a ring ({ring}); "
+                                         f"they never resolve to a value")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as e:
         raise InputError(errors.ENCRYPTED, f"encrypted PDF: needs a password to open "
                                            f"({type(e).__name__}{': ' + str(e) if str(e) else ''})") from None
-    except Exception as e:  # pdfplumber wraps pdfminer errors in its own types
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - pdfplumber wraps pdfminer errors in its own types
         cause = e.__cause__ or e.__context__ or e
         if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(e).lower():
             raise InputError(errors.ENCRYPTED, f"encrypted PDF: needs a password to open ({type(cause).__name__})") from None
@@ -576,20 +738,29 @@ def read(data: bytes) -> Raw:
     from .ocr import PdfScanner
     scans = PdfScanner(data)
     try:
-        with pdf:
-            if not pdf.pages:
-                raise InputError(errors.EMPTY, "PDF has zero pages")
-            for page in pdf.pages:
+        for page in _pages(pdf):
+            try:
                 pages.append(_page_lines(page, scans))
-                page.flush_cache()
+            finally:
+                page.close()  # its layout, characters and text map: one page in memory at a time
+        if not pages:
+            raise InputError(errors.EMPTY, "PDF has zero pages")
     except InputError:
         raise
-    except (PDFException, PSException, PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError, ZeroDivisionError, AssertionError) as e:
+    except MemoryError:
+        raise
+    except RecursionError:
+        raise InputError(errors.CORRUPT, f"corrupt PDF: page {len(pages) + 1} cannot be read (its objects "
+                                         f"refer to each other without end)") from None
+    except Exception as e:  # noqa: BLE001 - any pdfminer/pdfplumber error on a damaged file
+        cause = e.__cause__ if type(e).__name__ == "PdfminerException" and e.__cause__ else e
         raise InputError(errors.CORRUPT, f"corrupt PDF: page {len(pages) + 1} cannot be read "
-                                         f"({type(e).__name__}: {e})") from None
+                                         f"({type(cause).__name__}: {cause})") from None
     finally:
         scans.close()
+        # not pdf.close(): it walks pdf.pages, which builds every page of the document
+        pdf.flush_cache()
+        pdf.stream.close()
     warnings = [p.warning for p in pages if p.warning]
     if all(not p.rows and not p.table_rows for p in pages):
         raise InputError(errors.NO_TEXT, f"no text in any of the {len(pages)} pages: "

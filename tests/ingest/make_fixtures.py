@@ -385,3 +385,35 @@ if __name__ == "__main__":
     for name, data in bad_pdfs().items():
         (out / f"bad-{name}.pdf").write_bytes(data)
     print(f"wrote fixtures to {out}")
+
+
+# --- hand-written PDFs (issue 14: caps, reference loops, damaged objects) ---------------------
+
+def raw_pdf(objs: dict[int, bytes], root: int = 1) -> bytes:
+    """A PDF of the given numbered objects, with a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for n in sorted(objs):
+        offsets[n] = len(out)
+        out += b"%d 0 obj\n" % n + objs[n] + b"\nendobj\n"
+    xref, size = len(out), max(objs) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for n in range(1, size):
+        out += (b"%010d 00000 n \n" % offsets[n]) if n in offsets else b"0000000000 65535 f \n"
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, xref)
+    return bytes(out)
+
+
+def text_pdf(pages: int = 1, media: bytes = b"[0 0 595 842]", count: int | None = None,
+             extra: dict[int, bytes] | None = None, contents: bytes | None = None) -> bytes:
+    """``pages`` pages of one line of Helvetica text each (objects 10, 11 ... are the pages)."""
+    stream = b"BT /F1 12 Tf 72 720 Td (Notice on rural revitalisation 2021) Tj ET"
+    kids = b" ".join(b"%d 0 R" % (10 + i) for i in range(pages))
+    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % (pages if count is None else count),
+            4: b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    for i in range(pages):
+        objs[10 + i] = (b"<< /Type /Page /Parent 2 0 R /MediaBox " + media + b" /Contents " + (contents or b"4 0 R")
+                        + b" /Resources << /Font << /F1 5 0 R >> >> >>")
+    return raw_pdf({**objs, **(extra or {})})

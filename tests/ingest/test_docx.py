@@ -141,3 +141,66 @@ def test_public_docx_sample_equals_txt_twins(shared_dir):
 def test_all_public_docx_equal_txt_twins(shared_dir):
     for d, t in _public_pairs(shared_dir):
         _check_pair(d, t)
+
+
+# --- damaged and hostile DOCX (issue 14) ------------------------------------------------------
+
+def rezip(data: bytes, parts: dict[str, bytes]) -> bytes:
+    """``data`` with some parts replaced (or added)."""
+    import zipfile
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            z.writestr(info.filename, parts.get(info.filename, zin.read(info.filename)))
+        for name in set(parts) - set(zin.namelist()):
+            z.writestr(name, parts[name])
+    return out.getvalue()
+
+
+def bomb(megabytes: int) -> bytes:
+    """A DOCX whose document.xml inflates to ``megabytes`` of paragraphs (about 1000-fold)."""
+    para = "<w:p><w:r><w:t>扶贫工作</w:t></w:r></w:p>".encode()
+    body = para * (megabytes * 1_000_000 // len(para))
+    xml = f"<w:document {W}><w:body>".encode() + body + b"</w:body></w:document>"
+    return rezip(fixtures()["000-docx"].data, {"word/document.xml": xml})
+
+
+@pytest.mark.parametrize("part, damage", [
+    ("word/styles.xml", b"\x00garbage<<<"),
+    ("word/styles.xml", b"<foo><bar/></foo>"),
+    ("word/numbering.xml", b"<<<not xml"),
+    ("word/settings.xml", b"<w:settings"),
+    ("word/numbering.xml", None),  # non-integer w:ilvl and w:start
+])
+def test_damaged_secondary_parts_keep_the_text_and_warn(part, damage):
+    fx = fixtures()["000-docx"]
+    if damage is None:
+        import zipfile
+        xml = zipfile.ZipFile(io.BytesIO(fx.data)).read(part).decode()
+        damage = xml.replace('w:ilvl="1"', 'w:ilvl="one"').replace('w:start w:val="1"', 'w:start w:val="x1"').encode()
+    raw = docx_reader.read(rezip(fx.data, {part: damage}))
+    body = [ln for ln in _lines(twin_text(fx)) if len(ln) > 12]
+    got = squeeze(raw.text)
+    assert all(ln[6:] in got for ln in body)  # every line's text (list numbers may be lost)
+    if damage != b"<foo><bar/></foo>":  # well-formed but meaningless: nothing to warn about
+        assert raw.warnings and any(part.split("/")[-1] in w or "damaged numbers" in w for w in raw.warnings)
+
+
+def test_a_damaged_document_part_is_corrupt_and_named():
+    data = rezip(fixtures()["000-docx"].data, {"word/document.xml": b"<w:document><w:body><w:p>"})
+    with pytest.raises(StageFailure) as e:
+        process_bytes(data, "bad.docx", ".docx")
+    assert e.value.code == errors.CORRUPT and "word/document.xml" in e.value.message
+
+
+def test_zip_bomb_is_refused_before_it_is_inflated():
+    import time
+    data = bomb(30)
+    assert len(data) < 1_000_000
+    t = time.perf_counter()
+    with pytest.raises(StageFailure) as e:
+        process_bytes(data, "bomb.docx", ".docx")
+    assert time.perf_counter() - t < 2
+    assert e.value.code == errors.TOO_LARGE
+    assert "word/document.xml" in e.value.message and "[docx].max_ratio" in e.value.message

@@ -93,3 +93,13 @@ def test_every_public_html_reads(shared_dir):
         raw = html.read(path.read_bytes())
         assert raw.encoding == "utf-8" and len(raw.text) > 100, path.name
         assert "<span" not in raw.text and "font-family" not in raw.text, path.name
+
+
+def test_deep_unclosed_markup_is_read_without_recursion():
+    """Old Word exports leave <font> and <div> unclosed: thousands of levels deep (issue 14)."""
+    from pipeline.ingest import read
+    depth = 3000
+    page = ("<html><body>" + "<font><div>" * depth + "关于做好扶贫工作的通知。<p>低保户27户64人。"
+            + "<div>第二段" * 50 + "</body></html>").encode()
+    raw = read(page, ".html")
+    assert raw.text.startswith("关于做好扶贫工作的通知。\n低保户27户64人。\n第二段")

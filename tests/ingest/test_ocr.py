@@ -356,3 +356,20 @@ def test_cli_runs_a_folder_of_scans_with_workers_like_one_process(tmp_path):
                                                                    "2021-02-20")
     assert [(h["households"], h["persons"]) for h in rec["household_counts"]] == [(27, 64)]
     assert rec["provenance"]["ocr"]["pages"] == [1]
+
+
+def test_time_limit_runs_per_ocr_page():
+    """The pool's watchdog restarts a document's clock at each OCR'd page (a 200-page scan
+    is not one 120 s document); other stage changes do not restart it."""
+    from types import SimpleNamespace
+    from pipeline.engines import _Proc
+    p = object.__new__(_Proc)
+    p.stage, p.clock, p.seen = SimpleNamespace(value=b"ingest"), 0.0, b""
+    assert p.tick(10.0) == 10.0
+    p.stage.value = b"ingest ocr 2"
+    assert p.tick(50.0) == 0.0 and p.tick(60.0) == 10.0
+    p.stage.value = b"normalize"
+    assert p.tick(70.0) == 20.0
+    assert p.stage_name() == "normalize"
+    p.stage.value = b"ingest ocr 3"
+    assert p.stage_name() == "ingest"

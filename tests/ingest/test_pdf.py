@@ -205,3 +205,87 @@ def test_every_public_pdf_reads(shared_dir):
         raw = pdf.read(path.read_bytes())
         assert raw.pages and len(squeeze(raw.text)) > 1000, path.name
         assert not _furniture_lines(raw.text), path.name
+
+
+# --- caps, loops, lazy pages (issue 14) --------------------------------------------------------
+
+@pytest.mark.parametrize("name, data, code, says", [
+    ("huge-mediabox", mf.text_pdf(media=b"[0 0 1000000000 1000000000]"), errors.TOO_LARGE, "[pdf].max_page_points"),
+    ("million-pages", mf.text_pdf(count=1_000_000), errors.TOO_LARGE, "[pdf].max_pages"),
+    ("self-reference", mf.text_pdf(contents=b"6 0 R", extra={6: b"6 0 R"}), errors.CORRUPT, "6 0 R -> 6 0 R"),
+    ("mutual-reference", mf.text_pdf(contents=b"6 0 R", extra={6: b"7 0 R", 7: b"6 0 R"}), errors.CORRUPT,
+     "6 0 R -> 7 0 R -> 6 0 R"),
+    ("bad-page-tree", mf.text_pdf(extra={2: b"<< /Type /Pages /Kids [10 0 R] /Count 1 /Parent 2 0 R >>",
+                                         10: b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"}),
+     errors.CORRUPT, "corrupt PDF"),
+])
+def test_out_of_bounds_and_malformed_pdfs_are_refused_at_once(name, data, code, says):
+    import time
+    t = time.perf_counter()
+    with pytest.raises(StageFailure) as e:
+        process_bytes(data, f"{name}.pdf", ".pdf")
+    assert time.perf_counter() - t < 5
+    assert (e.value.stage, e.value.code) == ("ingest", code) and says in e.value.message, e.value.message
+
+
+def test_a_page_tree_that_lies_about_its_count_is_capped_while_reading(monkeypatch):
+    monkeypatch.setitem(pdf._rules(), "max_pages", 3)
+    assert pdf.read(mf.text_pdf(pages=3)).pages == 3
+    with pytest.raises(errors.InputError) as e:
+        pdf.read(mf.text_pdf(pages=5, count=1))
+    assert e.value.code == errors.TOO_LARGE and "more than 3 pages" in str(e.value)
+
+
+def test_pages_are_read_one_at_a_time(monkeypatch):
+    """pdfplumber's ``pdf.pages`` builds every page up front: the reader never asks for it,
+    and each page is closed before the next one is made."""
+    import pdfplumber
+    import pdfplumber.page
+
+    monkeypatch.setattr(pdfplumber.PDF, "pages", property(lambda self: pytest.fail("pdf.pages used")))
+    made, closed, most = [0], [0], [0]
+
+    class Tracked(pdfplumber.page.Page):
+        def __init__(self, *a, **k):
+            made[0] += 1
+            most[0] = max(most[0], made[0] - closed[0])  # pages open at once
+            super().__init__(*a, **k)
+
+        def close(self):
+            closed[0] += 1
+            super().close()
+
+    monkeypatch.setattr(pdfplumber.page, "Page", Tracked)
+    raw = pdf.read(mf.text_pdf(pages=6))
+    assert raw.pages == 6 and made[0] == closed[0] == 6 and most[0] == 1
+
+
+def test_gutter_search_does_not_depend_on_the_page_width():
+    import time
+    seg = lambda x0, x1: pdf.Seg(x0, x1, x1, 10.0, 0.0, 10.0, "字", (10.0,))  # noqa: E731
+    rows = [[seg(50, 280), seg(320, 550)] for _ in range(40)]
+    assert 280 <= pdf._gutter(rows, 600.0) <= 320
+    wide = [[seg(50e7, 280e7), seg(320e7, 550e7)] for _ in range(40)]
+    t = time.perf_counter()
+    assert 280e7 <= pdf._gutter(wide, 600e7) <= 320e7
+    assert time.perf_counter() - t < 0.5
+    # the same answer as stepping 2 pt at a time across the page
+    spans = [(s.x0, s.x1) for r in rows for s in r] + [(100.0, 300.0), (299.0, 301.0), (300.5, 300.5)]
+    x, best = 0.3 * 600, None
+    while x <= 0.7 * 600:
+        n = sum(1 for a, b in spans if a < x < b)
+        if best is None or n < best[1]:
+            best = (x, n)
+        x += 2.0
+    got = pdf._fewest_crossings(spans, 0.3 * 600, 0.7 * 600)
+    assert got[1] == best[1] and abs(got[0] - best[0]) < 1e-9
+
+
+def test_two_column_seed_000_keeps_its_date_ranges_across_the_page_turn():
+    """7月下旬至10月中旬 stays one range: the columns are not interleaved at the page turn."""
+    fx = fixtures()["000-two-column"]
+    record = record_of_bytes(fx.data, fx.suffix)
+    windows = [w.text for w in record.date_windows]
+    assert "7月下旬至10月中旬" in windows
+    assert windows == [w.text for w in record_of_text(twin_text(fx)).date_windows]
+    assert squeeze(raw_of(fx).text) == squeeze("".join(fx.lines))

@@ -20,6 +20,8 @@ EPILOG = """examples:
   gongwen run corpus -o outputs                 every file under corpus/ -> outputs/<path>.json
   gongwen run a.txt b.pdf -o out --workers 4    files and directories, recursive
   gongwen run corpus -o outputs --prune         incremental; also drop outputs of deleted inputs
+  gongwen run corpus -o outputs --doc-timeout 60 --max-memory 1G
+                                                tighter limits per document (defaults 120 s, 2G)
   gongwen run corpus -o outputs --engine dask --scheduler tcp://host:8786
                                                 on a Dask cluster (docs/cluster.md)
   gongwen export outputs --format parquet       one table per field under outputs/tables/
@@ -126,7 +128,7 @@ def cmd_run(args) -> int:
     from .progress import Bar, LogLines
 
     for p in args.paths:
-        if not p.exists():
+        if not os.path.lexists(p):  # a symlink loop given by name is reported, not "missing"
             print(f"gongwen: no such file or directory: {p}", file=sys.stderr)
             return EXIT_USAGE
     if args.engine == "dask" and not args.scheduler:

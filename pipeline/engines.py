@@ -290,6 +290,7 @@ def _worker(conn, main: int, max_memory: Optional[int], stage, errlog: str) -> N
         fd = os.open(errlog, os.O_WRONLY | os.O_APPEND)
         os.dup2(fd, 2)
         os.close(fd)
+        os.unlink(errlog)  # the parent reads it through its own descriptor: nothing is left behind
     except OSError:
         pass
 
@@ -331,8 +332,7 @@ class _Proc:
     def __init__(self, ctx, max_memory: Optional[int]):
         self.conn, child = ctx.Pipe()
         self.stage = ctx.Array("c", 16, lock=False)
-        fd, self.errlog = tempfile.mkstemp(prefix="gongwen-worker-", suffix=".stderr")
-        os.close(fd)
+        self.errfd, self.errlog = tempfile.mkstemp(prefix="gongwen-worker-", suffix=".stderr")
         self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), max_memory, self.stage, self.errlog),
                                 daemon=True)
         self.proc.start()
@@ -374,15 +374,18 @@ class _Proc:
     def last_words(self) -> str:
         """The first line the worker wrote to its stderr (a library's dying message)."""
         try:
-            with open(self.errlog, encoding="utf-8", errors="replace") as f:
-                return next((ln.strip() for ln in f if ln.strip()), "")[:200]
+            said = os.pread(self.errfd, 4096, 0).decode("utf-8", "replace")
         except OSError:
             return ""
+        return next((ln.strip() for ln in said.splitlines() if ln.strip()), "")[:200]
 
     def _cleanup(self) -> None:
         self.conn.close()
+        if self.errfd >= 0:
+            os.close(self.errfd)
+            self.errfd = -1
         try:
-            os.unlink(self.errlog)
+            os.unlink(self.errlog)  # when the worker died before it could
         except OSError:
             pass
 

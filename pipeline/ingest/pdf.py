@@ -22,10 +22,12 @@ front): each page's characters become compact segments (``Seg``) and the page's 
 flushed before the next page is opened. A page count or page size over the caps of
 rules/ingest.toml [pdf] is refused before its text is read.
 
-Pages without a text layer, and pages whose text is mostly private-use, control or
-unmapped-CID characters, are flagged in ``Raw.warnings`` (their text is dropped).
-``Raw.text`` is the page texts joined by newlines; ``page_starts`` holds where each page
-starts. Encrypted, truncated, corrupt, oversized and zero-page files raise InputError;
+Pages without a usable text layer (none, mostly private-use, control or unmapped-CID
+characters, or a few characters on a page-sized image) are rendered and read by OCR
+(``ocr.PdfScanner``; docs/ocr.md), laid out by the same rules; undecodable text layers are
+flagged in ``Raw.warnings``. ``Raw.text`` is the page texts joined by newlines;
+``page_starts`` holds where each page starts, ``boxes`` where each line sits, ``page_sizes``
+each page's size in points (``finish``). Encrypted, truncated, corrupt, oversized and zero-page files raise InputError;
 no exception of pdfminer or pdfplumber leaves the reader.
 """
 from __future__ import annotations

@@ -101,7 +101,7 @@ class Progress:
 
     def start(self, total: int, skipped: int, total_bytes: int) -> None: ...
 
-    def advance(self, job: Job, failure: Optional[Failure], nbytes: int) -> None: ...
+    def advance(self, job: Job, failure: Optional[Failure], nbytes: int, ocr_pages: int = 0) -> None: ...
 
     def finish(self, summary: Summary) -> None: ...
 
@@ -425,7 +425,7 @@ def run(paths: list[Path], outdir: Path, *, workers: int = 1, reference_date: Op
                 done += 1
                 nbytes += max(size, 0)
                 peak = max(peak, outcome.rss_kb)
-                progress.advance(job, failure, max(size, 0))
+                progress.advance(job, failure, max(size, 0), outcome.ocr_pages)
         finally:
             if run_engine is not None and hasattr(run_engine, "close"):
                 run_engine.close()

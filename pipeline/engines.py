@@ -97,6 +97,7 @@ class Outcome:
     versions: tuple[str, str]  # (pipeline_version, rules_version) of the process that ran it
     rss_kb: int  # peak resident memory of that process so far
     seconds: float = 0.0  # wall-clock time the document took (until stopped, for a limit)
+    ocr_pages: int = 0  # pages of the document read by OCR (progress counts them)
 
 
 @cache
@@ -163,7 +164,17 @@ def _memory_failure(shown: str, stage: str) -> Failure:
 def run_bytes(task: Task, data: bytes) -> Outcome:
     """``render`` one task whose bytes were read by the caller (the Dask engine)."""
     output, failure = render(data, task.shown, task.suffix, task.reference_date)
-    return Outcome(task.index, sha256(data).hexdigest(), output, failure, versions(), peak_rss_kb())
+    return Outcome(task.index, sha256(data).hexdigest(), output, failure, versions(), peak_rss_kb(),
+                   ocr_pages=ocr_pages(output))
+
+
+def ocr_pages(output: Optional[str]) -> int:
+    """How many pages of a rendered record were OCR'd (parsed only for OCR'd records,
+    which took seconds a page to make)."""
+    if not output or '"ocr": {"engine"' not in output:
+        return 0
+    import json
+    return len(json.loads(output)["provenance"]["ocr"]["pages"])
 
 
 def read_input(path: str, shown: str) -> tuple[Optional[bytes], Optional[Failure]]:
@@ -284,7 +295,7 @@ def _worker(conn, main: int, max_memory: Optional[int], stage, errlog: str) -> N
         pass
 
     def hook(name: str) -> None:
-        _stage[0] = name
+        _stage[0] = name.split(" ")[0]
         stage.value = name.encode("ascii")[:15]
 
     assemble.stage_hook = hook
@@ -328,11 +339,14 @@ class _Proc:
         child.close()
         self.task: Optional[Task] = None
         self.since = 0.0
+        self.clock = 0.0  # when the time limit started: the document's start, or its last OCR'd page's
+        self.seen = b""  # the stage value last seen by the watchdog
         self.done = 0
         self.peak = 0  # the largest resident set seen by the watchdog, bytes
 
     def send(self, task: Task) -> None:
         self.task, self.since = task, time.monotonic()
+        self.clock, self.seen = self.since, b""
         self.conn.send(task)
 
     def rss(self) -> int:
@@ -345,7 +359,17 @@ class _Proc:
         return n
 
     def stage_name(self) -> str:
-        return self.stage.value.decode("ascii", "replace") or "ingest"
+        return self.stage.value.decode("ascii", "replace").split(" ")[0] or "ingest"
+
+    def tick(self, now: float) -> float:
+        """Seconds on the time limit's clock: an OCR'd document gets the limit per page
+        (the reader reports each page as the stage "ingest ocr N")."""
+        value = self.stage.value
+        if value != self.seen:
+            self.seen = value
+            if b" ocr " in value:
+                self.clock = now
+        return now - self.clock
 
     def last_words(self) -> str:
         """The first line the worker wrote to its stderr (a library's dying message)."""
@@ -459,10 +483,10 @@ class LocalEngine:
                     for k, p in enumerate(procs):
                         if p.task is None:
                             continue
-                        if timeout is not None and now - p.since > timeout:
+                        if timeout is not None and p.tick(now) > timeout:
                             outcomes.append(self._stopped(p, errors.TIME_LIMIT,
                                             f"stopped after {now - p.since:.0f} s: over the time limit of "
-                                            f"{timeout:g} s per document (--doc-timeout)"))
+                                            f"{timeout:g} s per document, or per page of a scan (--doc-timeout)"))
                             procs[k] = _Proc(ctx, max_memory)
                         elif max_memory is not None and (rss := p.rss()) > max_memory:
                             outcomes.append(self._stopped(p, errors.MEMORY_LIMIT,

@@ -24,7 +24,7 @@ def _duration(s: float) -> str:
 class _Counting(Progress):
     def __init__(self, stream: TextIO):
         self.stream = stream
-        self.total = self.done = self.failed = self.bytes = self.total_bytes = 0
+        self.total = self.done = self.failed = self.bytes = self.total_bytes = self.pages = 0
         self.t0 = time.monotonic()
 
     def start(self, total: int, skipped: int, total_bytes: int) -> None:
@@ -33,9 +33,10 @@ class _Counting(Progress):
             self.stream.write(f"gongwen: {skipped} up to date, {total} to process\n")
             self.stream.flush()
 
-    def advance(self, job: Job, failure: Optional[Failure], nbytes: int) -> None:
+    def advance(self, job: Job, failure: Optional[Failure], nbytes: int, ocr_pages: int = 0) -> None:
         self.done += 1
         self.bytes += nbytes
+        self.pages += ocr_pages
         if failure:
             self.failed += 1
 
@@ -45,11 +46,14 @@ class _Counting(Progress):
         left = self.total_bytes - self.bytes
         eta = _duration(left / (self.bytes / el)) if self.bytes and self.done < self.total else "-"
         rate = f"{mbs:.2f} MB/s" if mbs >= 0.1 else f"{mbs * 1000:.0f} kB/s"
-        return (f"{self.done}/{self.total} files  {rate}  {dps:.1f} docs/s  "
+        pages = f"{self.pages} pages OCR'd  {self.pages / el:.2f} pages/s  " if self.pages else ""
+        return (f"{self.done}/{self.total} files  {rate}  {dps:.1f} docs/s  {pages}"
                 f"{self.failed} failed  ETA {eta}")
 
     def finish(self, summary: Summary) -> None:
         parts = [f"{summary.processed} processed", f"{summary.failed} failed", f"{summary.skipped} up to date"]
+        if self.pages:
+            parts.append(f"{self.pages} pages OCR'd")
         if summary.pruned:
             parts.append(f"{summary.pruned} pruned")
         self.stream.write(f"gongwen: {', '.join(parts)} in {_duration(summary.seconds)}\n")
@@ -63,8 +67,8 @@ class LogLines(_Counting):
         super().__init__(stream)
         self.every, self.last = every, time.monotonic()
 
-    def advance(self, job: Job, failure: Optional[Failure], nbytes: int) -> None:
-        super().advance(job, failure, nbytes)
+    def advance(self, job: Job, failure: Optional[Failure], nbytes: int, ocr_pages: int = 0) -> None:
+        super().advance(job, failure, nbytes, ocr_pages)
         if failure:
             self.stream.write(f"gongwen: FAILED {job.shown}: {failure.stage}/{failure.error}: {failure.message}\n")
         now = time.monotonic()
@@ -95,8 +99,8 @@ class Bar(_Counting):
         if total:
             self._draw()
 
-    def advance(self, job: Job, failure: Optional[Failure], nbytes: int) -> None:
-        super().advance(job, failure, nbytes)
+    def advance(self, job: Job, failure: Optional[Failure], nbytes: int, ocr_pages: int = 0) -> None:
+        super().advance(job, failure, nbytes, ocr_pages)
         if failure:  # failures stay on screen above the bar
             width = shutil.get_terminal_size((80, 20)).columns
             self.stream.write("\r" + " " * (width - 1) + "\r")

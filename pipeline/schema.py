@@ -15,6 +15,7 @@ from dataclasses_json import dataclass_json
 SCHEMA_VERSION = "1"
 
 Span = tuple[int, int]
+BBox = tuple[float, float, float, float]  # [x0, top, x1, bottom] in page units, origin top-left
 
 DATE_KINDS = ("point", "range", "deadline", "since", "recurring")
 FIGURE_KINDS = ("money", "percent", "measure", "count")
@@ -30,6 +31,11 @@ class Raw:
     encoding: Optional[str] = None
     page_starts: tuple[int, ...] = ()  # source offset where each page starts; () without pages
     warnings: tuple[str, ...] = ()  # content problems found while reading (undecodable bytes ...)
+    page_sizes: tuple[tuple[float, float], ...] = ()  # (width, height) per page, in the page's units
+    # (start, end, page, x0, top, x1, bottom): where each text line of a paged source sits
+    boxes: tuple[tuple[int, int, int, float, float, float, float], ...] = ()
+    low_confidence: tuple[int, ...] = ()  # source offsets of characters OCR read with low confidence
+    ocr: Optional["OcrInfo"] = None
 
     @property
     def pages(self) -> Optional[int]:
@@ -40,10 +46,12 @@ class Raw:
 @dataclass(frozen=True)
 class Source:
     path: str
-    format: str  # txt | pdf | docx | html
+    format: str  # txt | pdf | docx | html | png | jpeg | tiff (page images, read by OCR)
     sha256: str
     encoding: Optional[str]  # utf-8 | utf-8-sig | gb18030 | big5 | utf-16 | None
     pages: Optional[int]
+    # [width, height] per page (PDF points; pixels for image files): what a bbox is relative to
+    page_sizes: Optional[tuple[tuple[float, float], ...]] = None
 
 
 @dataclass_json
@@ -61,6 +69,8 @@ class Mention:
     span: Span
     source_span: Optional[Span] = None
     page: Optional[int] = None
+    bbox: Optional[BBox] = None
+    suspect: Optional[bool] = None
 
 
 @dataclass_json
@@ -72,6 +82,8 @@ class FieldEvidence:
     span: Span
     source_span: Optional[Span] = None
     page: Optional[int] = None
+    bbox: Optional[BBox] = None
+    suspect: Optional[bool] = None
 
 
 @dataclass_json
@@ -110,6 +122,8 @@ class DateWindow:
     rule: Optional[str] = None  # recurring only, e.g. "monthly:day<=20"
     source_span: Optional[Span] = None
     page: Optional[int] = None
+    bbox: Optional[BBox] = None
+    suspect: Optional[bool] = None
 
 
 @dataclass_json
@@ -127,6 +141,7 @@ class Figure:
     suspect: bool = False
     source_span: Optional[Span] = None
     page: Optional[int] = None
+    bbox: Optional[BBox] = None
 
 
 @dataclass_json
@@ -142,6 +157,7 @@ class HouseholdCount:
     suspect: bool = False
     source_span: Optional[Span] = None
     page: Optional[int] = None
+    bbox: Optional[BBox] = None
 
 
 @dataclass_json
@@ -155,6 +171,19 @@ class Task:
     section: Optional[str] = None
     source_span: Optional[Span] = None
     page: Optional[int] = None
+    bbox: Optional[BBox] = None
+    suspect: Optional[bool] = None
+
+
+@dataclass_json
+@dataclass(frozen=True)
+class OcrInfo:
+    """What read the pages that had no usable text layer (docs/ocr.md)."""
+    engine: str  # name and version, e.g. "rapidocr-onnxruntime 1.4.4"
+    models: tuple[str, ...]  # model files with a sha256 prefix
+    suspect_below: float  # characters read with less confidence count as suspect
+    pages: tuple[int, ...]  # the OCR'd pages (1-based)
+    confidence: tuple[Optional[float], ...]  # mean character confidence per OCR'd page (None: no text)
 
 
 @dataclass_json
@@ -162,6 +191,7 @@ class Task:
 class Provenance:
     pipeline_version: str
     rules_version: str
+    ocr: Optional[OcrInfo] = None
 
 
 @dataclass_json

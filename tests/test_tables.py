@@ -23,7 +23,7 @@ def test_readers_unique_and_text_is_the_fallback():
     names = [name for name, _, _ in READERS]
     assert len(names) == len(set(names))
     assert names[-1] == "txt"
-    assert set(names) <= {"txt", "pdf", "docx", "html"}
+    assert set(names) <= {"txt", "pdf", "docx", "html", "image"}  # image: PNG, JPEG, TIFF read by OCR
 
 
 def test_every_rules_file_loads():

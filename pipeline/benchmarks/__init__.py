@@ -43,6 +43,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("figures", "pipeline.benchmarks.figures:run"),
     ("pdf", "pipeline.benchmarks.pdf:run"),
     ("pipeline", "pipeline.benchmarks.pipeline:run"),
+    ("ocr", "pipeline.benchmarks.ocr:run"),
 )
 
 

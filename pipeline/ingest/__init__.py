@@ -10,13 +10,14 @@ from typing import Callable
 from .. import errors
 from ..errors import InputError
 from ..schema import Raw
-from . import docx, html, pdf, txt
+from . import docx, html, image, pdf, txt
 
 Sniff = Callable[[bytes, str], bool]
 Reader = Callable[[bytes], Raw]
 
 READERS: tuple[tuple[str, Sniff, Reader], ...] = (
     ("pdf", pdf.sniff, pdf.read),
+    ("image", image.sniff, image.read),  # PNG, JPEG, TIFF: OCR (ingest/ocr.py)
     ("docx", docx.sniff, docx.read),
     ("html", html.sniff, html.read),
     ("txt", txt.sniff, txt.read),

@@ -22,21 +22,24 @@ front): each page's characters become compact segments (``Seg``) and the page's 
 flushed before the next page is opened. A page count or page size over the caps of
 rules/ingest.toml [pdf] is refused before its text is read.
 
-Pages without a text layer, and pages whose text is mostly private-use, control or
-unmapped-CID characters, are flagged in ``Raw.warnings`` (their text is dropped).
-``Raw.text`` is the page texts joined by newlines; ``page_starts`` holds where each page
-starts. Encrypted, truncated, corrupt, oversized and zero-page files raise InputError;
+Pages without a usable text layer (none, mostly private-use, control or unmapped-CID
+characters, or a few characters on a page-sized image) are rendered and read by OCR
+(``ocr.PdfScanner``; docs/ocr.md), laid out by the same rules; undecodable text layers are
+flagged in ``Raw.warnings``. ``Raw.text`` is the page texts joined by newlines;
+``page_starts`` holds where each page starts, ``boxes`` where each line sits, ``page_sizes``
+each page's size in points (``finish``). Encrypted, truncated, corrupt, oversized and zero-page files raise InputError;
 no exception of pdfminer or pdfplumber leaves the reader.
 """
 from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from statistics import median
 
@@ -83,6 +86,7 @@ class Line:
     kind: str = "text"  # text | row (a table row) | tabular (wide gaps inside: never joined)
     region: tuple = ()  # (left, right) of the column the line sits in; set per page
     key: tuple = ()  # which column geometry it belongs to (for document-wide margins)
+    conf: tuple = ()  # OCR'd lines: one confidence per character of text
 
 
 @dataclass(slots=True)
@@ -96,12 +100,15 @@ class Seg:
     bottom: float
     text: str
     sizes: tuple  # font size of every character (a line's size is their median)
+    conf: tuple = ()  # OCR'd pages: one confidence per character of text
 
 
 def _seg(chars: list[dict]) -> Seg:
+    text = _seg_text(chars)
     return Seg(x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), last_x1=chars[-1]["x1"],
                size0=chars[0]["size"], top=min(c["top"] for c in chars), bottom=max(c["bottom"] for c in chars),
-               text=_seg_text(chars), sizes=tuple(c["size"] for c in chars))
+               text=text, sizes=tuple(c["size"] for c in chars),
+               conf=_aligned_conf(text, chars) if "conf" in chars[0] else ())
 
 
 @dataclass
@@ -114,6 +121,9 @@ class Page:
     rows: list[list[Seg]] = field(default_factory=list)  # body rows of segments, until laid out
     table_rows: list[Line] = field(default_factory=list)
     gutter: float | None = None
+    box_of: object = None  # OCR'd pages: Line -> bbox in page coordinates (skew put back)
+    ocr: bool = False  # read by OCR
+    ocr_confidence: float | None = None  # OCR'd pages: mean character confidence (None: no text found)
 
 
 def _is_han(ch: str) -> bool:
@@ -196,9 +206,26 @@ def _seg_text(seg: list[dict]) -> str:
 
 def _line(segs: list[Seg]) -> Line:
     text = "  ".join(s.text for s in segs)
+    conf = tuple(x for i, s in enumerate(segs) for x in ((1.0, 1.0) if i else ()) + s.conf) \
+        if segs[0].conf else ()
     return Line(text=text, x0=min(s.x0 for s in segs), x1=max(s.x1 for s in segs),
                 top=min(s.top for s in segs), bottom=max(s.bottom for s in segs),
-                size=median(z for s in segs for z in s.sizes), kind="tabular" if len(segs) > 1 else "text")
+                size=median(z for s in segs for z in s.sizes), kind="tabular" if len(segs) > 1 else "text",
+                conf=conf)
+
+
+def _aligned_conf(text: str, chars: list[dict]) -> tuple:
+    """Per-character OCR confidence of a line's text (spaces the layout inserted: 1.0)."""
+    want = "".join(c["text"] for c in chars)
+    confs = [x for c in chars for x in c["conf"]]
+    out, j = [], 0
+    for ch in text:
+        if j < len(want) and ch == want[j]:
+            out.append(confs[j])
+            j += 1
+        else:
+            out.append(1.0)
+    return tuple(out)
 
 
 def _join_cell_lines(lines: list[str]) -> str:
@@ -306,16 +333,23 @@ def _gutter(rows: list[list[Seg]], width: float) -> float | None:
     return best
 
 
-def _page_lines(page) -> Page:
+def _page_lines(page, scans=None) -> Page:
     height, width = float(page.height), float(page.width)
-    result = Page(number=page.page_number, height=height)
+    result = Page(number=page.page_number, height=height, width=width)
     chars = [c for c in page.chars if c["text"] and c["text"] not in "\n\r"]
     for c in chars:
         if c["text"] == "\u00ad":  # a drawn soft hyphen is a visible hyphen
             c["text"] = "-"
+    if scans is not None and (why := _unusable_text(page, chars)) is not None:
+        scanned = scans.page(page.page_number, width, height)  # OCR (pipeline/ingest/ocr.py)
+        found = scanned.warning  # "page N: OCR found no text ..." or None
+        if why or found:
+            why = why or ("an image-only page (scanned?)" if page.images else "no text layer")
+            scanned.warning = f"page {page.page_number}: {why}; " + (found.split(": ", 1)[1] if found else "read by OCR")
+        return scanned
     if not [c for c in chars if not c["text"].isspace()]:
         kind = "an image-only page (scanned?)" if page.images else "no text layer"
-        result.warning = f"page {page.page_number}: {kind}; no text read (OCR is not supported yet)"
+        result.warning = f"page {page.page_number}: {kind}; no text read"
         return result
     bad = sum(1 for c in chars if _CID.fullmatch(c["text"]) or _BAD_CHAR.search(c["text"]))
     share = _rules()["garbage_share"]
@@ -335,6 +369,26 @@ def _page_lines(page) -> Page:
     result.width, result.rows, result.table_rows = width, rows, table_rows
     result.gutter = _gutter(rows, width)
     return result
+
+
+def _unusable_text(page, chars: list[dict]) -> str | None:
+    """Why a page's text layer is not the page ("" for a scan: no text layer, or a handful
+    of characters stamped on a page-sized image; a message when its glyphs do not decode),
+    or None when it is usable."""
+    r = rules.table("ingest.toml")["ocr"]
+    text = [c for c in chars if not c["text"].isspace()]
+    if not text:
+        return ""
+    bad = sum(1 for c in chars if _CID.fullmatch(c["text"]) or _BAD_CHAR.search(c["text"]))
+    if bad >= _rules()["garbage_share"] * len(chars):
+        return (f"text layer does not decode ({bad} of {len(chars)} characters are private-use, control "
+                f"or unmapped CID glyphs: a font without a usable ToUnicode map)")
+    if len(text) < r["scan_max_chars"] and page.images:
+        area = float(page.width) * float(page.height)
+        covered = max((abs(i["x1"] - i["x0"]) * abs(i["bottom"] - i["top"]) for i in page.images), default=0)
+        if covered >= r["scan_image_share"] * area:
+            return ""
+    return None
 
 
 def _crossings(rows: list[list[Seg]], x: float) -> int:
@@ -487,7 +541,10 @@ def _joiner(a: str, b: str) -> str:
     return " " if latin and not any(_is_han(ch) for ch in a[-12:]) else ""
 
 
-def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
+def _assemble(pages: list[Page], placed: list | None = None) -> tuple[str, tuple[int, ...]]:
+    """The document text and page starts; ``placed`` receives (start, end, page, line,
+    characters stripped from the line's left) for every line, in text order."""
+    placed = [] if placed is None else placed
     margins = _margins(pages)
     flow = [(p.number, ln) for p in pages for ln in p.lines]
 
@@ -519,6 +576,7 @@ def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
 
     parts: list[str] = []
     starts: list[int] = []
+    placed.clear()
     pos = 0
     prev: Line | None = None
     prev_page = None
@@ -532,6 +590,7 @@ def _assemble(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
                 pos += len(sep)
             if page_start is None:
                 page_start = pos
+            placed.append((pos, pos + len(text), p, ln, len(ln.text) - len(ln.text.lstrip())))
             parts.append(text)
             pos += len(text)
             prev, prev_page = ln, number
@@ -651,8 +710,7 @@ def read(data: bytes) -> Raw:
         raw = _read(data)
     if notes:
         said = list(dict.fromkeys(notes))
-        raw = Raw(text=raw.text, format=raw.format, encoding=raw.encoding, page_starts=raw.page_starts,
-                  warnings=raw.warnings + tuple(f"PDF reader: {n}" for n in said))
+        raw = replace(raw, warnings=raw.warnings + tuple(f"PDF reader: {n}" for n in said))
     return raw
 
 
@@ -679,10 +737,12 @@ def _read(data: bytes) -> Raw:
             raise InputError(errors.ENCRYPTED, f"encrypted PDF: needs a password to open ({type(cause).__name__})") from None
         raise InputError(errors.CORRUPT, f"corrupt PDF: cannot be parsed ({type(e).__name__}: {e})") from None
     pages: list[Page] = []
+    from .ocr import PdfScanner
+    scans = PdfScanner(data)
     try:
         for page in _pages(pdf):
             try:
-                pages.append(_page_lines(page))
+                pages.append(_page_lines(page, scans))
             finally:
                 page.close()  # its layout, characters and text map: one page in memory at a time
         if not pages:
@@ -699,6 +759,7 @@ def _read(data: bytes) -> Raw:
         raise InputError(errors.CORRUPT, f"corrupt PDF: page {len(pages) + 1} cannot be read "
                                          f"({type(cause).__name__}: {cause})") from None
     finally:
+        scans.close()
         # not pdf.close(): it walks pdf.pages, which builds every page of the document
         pdf.flush_cache()
         pdf.stream.close()
@@ -706,7 +767,28 @@ def _read(data: bytes) -> Raw:
     if all(not p.rows and not p.table_rows for p in pages):
         raise InputError(errors.NO_TEXT, f"no text in any of the {len(pages)} pages: "
                                          + ("; ".join(warnings[:3]) + (" ..." if len(warnings) > 3 else "")))
+    return finish(pages, "pdf", tuple(warnings))
+
+
+def finish(pages: list[Page], fmt: str, warnings: tuple[str, ...] = ()) -> Raw:
+    """Pages (text-layer or OCR'd) to Raw: layout, page furniture, rejoined text, and
+    where each line sits (``Raw.boxes``, page coordinates clipped to the page) and which
+    characters OCR read with low confidence (``Raw.low_confidence``)."""
+    from .ocr import ocr_info
     layout(pages)
     remove_furniture(pages)
-    text, starts = _assemble(pages)
-    return Raw(text=text, format="pdf", encoding=None, page_starts=starts, warnings=tuple(warnings))
+    placed: list = []
+    text, starts = _assemble(pages, placed)
+    below = rules.table("ingest.toml")["ocr"]["suspect_below"]
+    boxes, low = [], []
+    for s, e, p, ln, lead in placed:
+        x0, top, x1, bottom = p.box_of(ln) if p.box_of else (ln.x0, ln.top, ln.x1, ln.bottom)
+        # rounded outwards to 0.1 (the box holds the glyphs), then clipped to the page
+        x0, top = (min(max(math.floor(v * 10) / 10, 0.0), lim) for v, lim in ((x0, p.width), (top, p.height)))
+        x1, bottom = (min(max(math.ceil(v * 10) / 10, 0.0), lim) for v, lim in ((x1, p.width), (bottom, p.height)))
+        boxes.append((s, e, p.number, x0, top, max(x0, x1), max(top, bottom)))
+        if ln.conf:
+            low.extend(s + k for k, c in enumerate(ln.conf[lead:lead + e - s]) if c < below)
+    return Raw(text=text, format=fmt, encoding=None, page_starts=starts, warnings=tuple(warnings),
+               page_sizes=tuple((round(p.width, 1), round(p.height, 1)) for p in pages),
+               boxes=tuple(boxes), low_confidence=tuple(low), ocr=ocr_info(pages))

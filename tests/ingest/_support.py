@@ -15,7 +15,7 @@ from pipeline import assemble, schema
 from pipeline.ingest import read
 
 _WS = re.compile(r"\s+")
-POSITION_KEYS = {"span", "source_span", "page"}
+POSITION_KEYS = {"span", "source_span", "page", "bbox"}
 
 
 def squeeze(s: str) -> str:

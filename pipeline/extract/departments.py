@@ -88,6 +88,10 @@ class _Grammar:
     scoped_only_heads: tuple
     designation_scopes: frozenset
     designation_heads: tuple
+    proper_place_tags: frozenset
+    proper_place_heads: tuple
+    quoted_slogan_heads: frozenset
+    level_words: frozenset
 
 
 @cache
@@ -141,6 +145,10 @@ def grammar() -> _Grammar:
         scoped_only_heads=tuple(t["scoped_only_heads"]),
         designation_scopes=frozenset(t["designation_scopes"]),
         designation_heads=tuple(t["designation_heads"]),
+        proper_place_tags=frozenset(t["proper_place_tags"]),
+        proper_place_heads=tuple(t["proper_place_heads"]),
+        quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
+        level_words=frozenset(t["level_words"]),
     )
 
 
@@ -282,10 +290,41 @@ def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     kind = _word_kind(tok.text)
     if kind != "han":
         return kind
+    if _proper_place(toks, i):
+        return "proper"
     prev = toks[i - 1].text if i else ""
     if prev == "" or prev[-1] in _BOUNDARY or prev in grammar().founding_verbs:
         return "alone"
     return None
+
+
+def _proper_place(toks: list[_Tok], i: int) -> bool:
+    """阜阳|理工学院, 蚌埠|学院: a place name jieba knows, written right before a head that names
+    an institution after its place, opens the name (理工学院 alone is cut short)."""
+    g = grammar()
+    t = toks[i].text
+    if i + 1 >= len(toks) or not 2 <= len(t) <= 4 or t in g.place_stop:
+        return False
+    nxt = toks[i + 1]
+    return (word_tags().get(t) in g.proper_place_tags and nxt.start == toks[i].end and len(nxt.text) >= 2
+            and nxt.text.endswith(g.proper_place_heads) and is_closer(nxt.text)
+            and word_tags().get(nxt.text) in g.noun_tags)
+
+
+_OPEN_QUOTES = "“\"‘'「『"
+_CLOSE_QUOTES = "”\"’'」』"
+
+
+def _after_level_list(text: str, s: int) -> bool:
+    """Is the name starting at s the shared head of a list of bare levels written before it
+    (市、县（区）|安委会, 县（市、区）|妇联)? The bare head names no body by itself."""
+    if s == 0 or text[s - 1] not in "）)":
+        return False
+    a = max(text.rfind("（", 0, s - 1), text.rfind("(", 0, s - 1))
+    if a < 0 or s - 1 - a > 12:
+        return False
+    inner = re.split("[、，,和及]", text[a + 1:s - 1])
+    return all(el in grammar().level_words for el in inner)
 
 
 def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
@@ -525,14 +564,24 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         if is_generic(name, before):
             i = best + 1
             continue
+        if name[0] not in g.scope_words and kind in ("lex", "alone") and _after_level_list(text, toks[first].start):
+            i = best + 1  # 市、县（区）安委会: the shared head of bare levels, not expanded
+            continue
+        if (kind == "alone" and toks[best].text in g.quoted_slogan_heads
+                and ((toks[first].start and text[toks[first].start - 1] in _OPEN_QUOTES)
+                     or text[toks[best].end:toks[best].end + 1] in tuple(_CLOSE_QUOTES))):
+            i = best + 1  # “指尖办”, “民声一键办”: a slogan (办 the verb), not an office
+            continue
         if (first == best and name[0] not in _PLACE_CHARS and name[0] not in g.scope_words and kind != "place"
                 and name not in g.independent_bodies
                 and (types_only or _in_field_list(text, toks[first].start, toks[best].end))):
             i = best + 1  # 工会、青少年、妇女儿童、老龄等工作: a field of work; 工会 in a law: a kind of body
             continue
         # split coordinated names written back to back (省委省政府)
+        # a place right after a hospital or college names its branch (西苑医院苏州医院), not a new body
         cuts = [first] + [k for k in range(i + 1, best + 1)
-                      if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)]
+                      if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)
+                      and not toks[k - 1].text.endswith(g.proper_place_heads)]
         pieces = [(toks[a].start, toks[b - 1].end) for a, b in zip(cuts, cuts[1:] + [best + 1])]
         for s, e in pieces:
             piece = text[s:e]

@@ -92,6 +92,7 @@ class _Grammar:
     proper_place_heads: tuple
     quoted_slogan_heads: frozenset
     level_words: frozenset
+    counted_before_re: re.Pattern
 
 
 @cache
@@ -149,6 +150,7 @@ def grammar() -> _Grammar:
         proper_place_heads=tuple(t["proper_place_heads"]),
         quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
         level_words=frozenset(t["level_words"]),
+        counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
     )
 
 
@@ -435,6 +437,7 @@ def _in_field_list(text: str, s: int, e: int) -> bool:
         el = el.strip()
         if k == len(elements) - 1:
             el = el.split("等")[0]  # 妇联等群团组织更好发挥作用
+            el = next((el[:m] for m in range(len(el), 2, -1) if is_complete(el[:m])), el)  # 县委宣讲团|参加
         if k == 0:
             el = el[-12:]
         if k == 0 and "各" in el:
@@ -563,6 +566,9 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
             continue
         if is_generic(name, before):
             i = best + 1
+            continue
+        if g.counted_before_re.search(text, max(0, toks[first].start - 12), toks[first].start):
+            i = best + 1  # “6+1”招商分队: a counted structure, not a body
             continue
         if name[0] not in g.scope_words and kind in ("lex", "alone") and _after_level_list(text, toks[first].start):
             i = best + 1  # 市、县（区）安委会: the shared head of bare levels, not expanded

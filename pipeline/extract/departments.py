@@ -93,6 +93,7 @@ class _Grammar:
     quoted_slogan_heads: frozenset
     level_words: frozenset
     counted_before_re: re.Pattern
+    area_kinds: tuple
 
 
 @cache
@@ -150,6 +151,7 @@ def grammar() -> _Grammar:
         proper_place_heads=tuple(t["proper_place_heads"]),
         quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
         level_words=frozenset(t["level_words"]),
+        area_kinds=tuple(t["area_kinds"]),
         counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
     )
 
@@ -188,6 +190,8 @@ def is_place(tok: str) -> bool:
         return False
     if not any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings):
         return False
+    if tok.endswith(g.area_kinds):
+        return False  # 功能区, 主城区: a kind of area, not a named place
     # 好市 (实施好|市人民医院), 成市 (完 成|市…): a two-character place must be a place jieba knows
     return not (len(tok) == 2 and (word_tags().get(tok[0]) in g.modifier_tags
                                    or word_tags().get(tok) not in g.place_part_tags))
@@ -319,14 +323,17 @@ _CLOSE_QUOTES = "”\"’'」』"
 
 def _after_level_list(text: str, s: int) -> bool:
     """Is the name starting at s the shared head of a list of bare levels written before it
-    (市、县（区）|安委会, 县（市、区）|妇联)? The bare head names no body by itself."""
+    (市、县（区）|安委会, 县（市、区）|妇联), or the tail of a name written across a bracketed
+    place (中国（上海）|自由贸易试验区管委会)? The tail names no body by itself."""
     if s == 0 or text[s - 1] not in "）)":
         return False
     a = max(text.rfind("（", 0, s - 1), text.rfind("(", 0, s - 1))
     if a < 0 or s - 1 - a > 12:
         return False
     inner = re.split("[、，,和及]", text[a + 1:s - 1])
-    return all(el in grammar().level_words for el in inner)
+    if all(el in grammar().level_words for el in inner):
+        return True
+    return a > 0 and _is_han(text[a - 1]) and len(inner) == 1 and word_tags().get(inner[0]) == "ns"
 
 
 def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:

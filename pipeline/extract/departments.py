@@ -92,6 +92,8 @@ class _Grammar:
     proper_place_heads: tuple
     quoted_slogan_heads: frozenset
     level_words: frozenset
+    branch_heads: tuple
+    affiliation_words: frozenset
     counted_before_re: re.Pattern
     area_kinds: tuple
 
@@ -151,6 +153,8 @@ def grammar() -> _Grammar:
         proper_place_heads=tuple(t["proper_place_heads"]),
         quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
         level_words=frozenset(t["level_words"]),
+        branch_heads=tuple(t["branch_heads"]),
+        affiliation_words=frozenset(t["affiliation_words"]),
         area_kinds=tuple(t["area_kinds"]),
         counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
     )
@@ -334,6 +338,34 @@ def _after_level_list(text: str, s: int) -> bool:
     if all(el in grammar().level_words for el in inner):
         return True
     return a > 0 and _is_han(text[a - 1]) and len(inner) == 1 and word_tags().get(inner[0]) == "ns"
+
+
+def _branch_of(toks: list[_Tok], f: int, done_to: int) -> Optional[int]:
+    """Where does a hospital or college name starting at toks[f] really start? After a head
+    (上海儿童医学中心|海南医院) or 附属 (复旦大学附属|华山医院) it is a branch of the body written
+    before: walk left over nouns to a place or organisation word (上海, 复旦大学). Returns f when
+    nothing is glued before, None when the name is cut short and its start cannot be read."""
+    g = grammar()
+    tags = word_tags()
+    k = f - 1
+    if k < 0 or toks[k].end != toks[f].start or toks[k].end <= done_to:
+        return f
+    prev = toks[k].text
+    if not ((len(prev) >= 2 and is_closer(prev)) or prev in g.affiliation_words
+            or (tags.get(prev) == "nt" and prev.endswith(g.branch_heads))):  # 四川大学|华西医院
+        return f
+    while k >= 0 and f - k <= 5 and toks[k].end > done_to:
+        t = toks[k]
+        if (k < f - 1 and t.end != toks[k + 1].start) or not _is_han(t.text) or t.text in g.stop_tokens \
+                or t.text in g.clause_words:
+            return None
+        tag = tags.get(t.text)
+        if t.lex or tag in g.proper_place_tags or tag == "nt":
+            return k
+        if tag not in g.noun_tags and t.text not in g.affiliation_words:
+            return None
+        k -= 1
+    return None
 
 
 def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
@@ -543,6 +575,14 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         elif kind == "scope" and i and toks[i].text in _PLACE_CHARS and _place_before(toks, i, strict=False):
             first, kind = i - 1, "place"  # 光明 + 村 工作队 → 光明村工作队
             place_text = toks[i - 1].text + toks[i].text
+        if kind in ("proper", "place", "lex") and toks[best].text.endswith(g.branch_heads):
+            done_to = out[-1].span[1] if out else -1
+            left = _branch_of(toks, first, done_to)
+            if left is None:
+                i = best + 1  # …医学中心|海南医院 with no name to its left: cut short, left out
+                continue
+            if left != first:
+                first, kind = left, "proper"  # 上海儿童医学中心 + 海南医院, 复旦大学附属 + 华山医院
         name = text[toks[first].start:toks[best].end]
         before = toks[first - 1].text if first else ""
         after = toks[best + 1].text if best + 1 < n else ""

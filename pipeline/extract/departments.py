@@ -486,6 +486,21 @@ def _in_field_list(text: str, s: int, e: int) -> bool:
     return False
 
 
+def _kinds_list(text: str, s: int, e: int) -> bool:
+    """Does the unscoped name at [s, e) stand in a 、 list with enterprises or cooperatives
+    (农民专业合作社、专业技术协会、龙头企业)? The list names kinds of organisation, not bodies."""
+    if not (s and text[s - 1] == "、") and not (e < len(text) and text[e] == "、"):
+        return False
+    a = s
+    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < 60:
+        a -= 1
+    b = e
+    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 60:
+        b += 1
+    siblings = text[a:s].split("、")[:-1] + text[e:b].split("、")[1:]
+    return any(grammar().exclude_re.search(el) for el in siblings)
+
+
 @dataclass
 class _Found:
     name: str
@@ -624,6 +639,12 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
                 and ((toks[first].start and text[toks[first].start - 1] in _OPEN_QUOTES)
                      or text[toks[best].end:toks[best].end + 1] in tuple(_CLOSE_QUOTES))):
             i = best + 1  # “指尖办”, “民声一键办”: a slogan (办 the verb), not an office
+            continue
+        if kind == "alone" and not toks[best].lex and (
+                (len(toks[best].text) <= 2 and toks[best].text[-1] in g.quoted_slogan_heads
+                 and _in_field_list(text, toks[first].start, toks[best].end))
+                or _kinds_list(text, toks[first].start, toks[best].end)):
+            i = best + 1  # 民事民议、民事民办: a slogan; 合作社、专业技术协会、龙头企业: kinds of organisation
             continue
         if (first == best and name[0] not in _PLACE_CHARS and name[0] not in g.scope_words and kind != "place"
                 and name not in g.independent_bodies

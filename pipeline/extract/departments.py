@@ -613,7 +613,7 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
                     and not toks[best - 1].lex) or len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
                 i += 1  # 更离不开党委, 感恩政府: a clause, not a name
                 continue
-        if toks[i].text == "驻" and not _named_station(name):
+        if name.startswith("驻") and not _named_station(name):
             i = best + 1  # 驻村工作队: no named place, a generic team
             continue
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):

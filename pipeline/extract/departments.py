@@ -93,6 +93,7 @@ class _Grammar:
     quoted_slogan_heads: frozenset
     level_words: frozenset
     branch_heads: tuple
+    platform_verbs: frozenset
     affiliation_words: frozenset
     counted_before_re: re.Pattern
     area_kinds: tuple
@@ -154,6 +155,7 @@ def grammar() -> _Grammar:
         quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
         level_words=frozenset(t["level_words"]),
         branch_heads=tuple(t["branch_heads"]),
+        platform_verbs=frozenset(t["platform_verbs"]),
         affiliation_words=frozenset(t["affiliation_words"]),
         area_kinds=tuple(t["area_kinds"]),
         counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
@@ -619,8 +621,10 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
+        bare = kind == "alone" or (kind == "lex" and first == best)  # no scope: 康复中心, 武当文旅中心
         if (name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name)
-                or (kind == "alone" and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (bare and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (before in g.platform_verbs and name.endswith(g.scoped_only_heads))
                 or (toks[i].text in g.designation_scopes and name.endswith(g.designation_heads))):
             # 文化 + 室 written apart: the common noun 文化室; 梧州收费站: a facility; 一站式患者服务中心
             # with no scope: a facility; 国家…临床研究中心: a designation

@@ -94,6 +94,7 @@ class _Grammar:
     level_words: frozenset
     branch_heads: tuple
     platform_verbs: frozenset
+    abbreviation_tags: frozenset
     affiliation_words: frozenset
     counted_before_re: re.Pattern
     area_kinds: tuple
@@ -156,6 +157,7 @@ def grammar() -> _Grammar:
         level_words=frozenset(t["level_words"]),
         branch_heads=tuple(t["branch_heads"]),
         platform_verbs=frozenset(t["platform_verbs"]),
+        abbreviation_tags=frozenset(t["abbreviation_tags"]),
         affiliation_words=frozenset(t["affiliation_words"]),
         area_kinds=tuple(t["area_kinds"]),
         counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
@@ -353,6 +355,8 @@ def _branch_of(toks: list[_Tok], f: int, done_to: int) -> Optional[int]:
     if k < 0 or toks[k].end != toks[f].start or toks[k].end <= done_to:
         return f
     prev = toks[k].text
+    if tags.get(prev) in g.abbreviation_tags:
+        return None  # 北航|北海学院, 阜师大|阜阳医学院: a branch of an abbreviated body, cut short
     if not ((len(prev) >= 2 and is_closer(prev)) or prev in g.affiliation_words
             or (tags.get(prev) == "nt" and prev.endswith(g.branch_heads))):  # 四川大学|华西医院
         return f
@@ -447,6 +451,8 @@ def _place_before(toks: list[_Tok], i: int, strict: bool = True) -> bool:
             or any(prev.startswith(p) for p in g.generic_prefixes)):
         return False
     tag = word_tags().get(prev)
+    if tag is None and prev[0] in _PLACE_CHARS:
+        return False  # 拓展 区获|省政府: an unknown word opening with a level is the tail of a phrase
     if tag is None or tag in g.place_part_tags:
         return len(prev) <= 3 or tag == "ns"
     return not strict and t[0] in "村乡镇" and tag not in g.clause_tags_first

@@ -95,6 +95,8 @@ class _Grammar:
     branch_heads: tuple
     platform_verbs: frozenset
     abbreviation_tags: frozenset
+    kind_modifier_tags: frozenset
+    classifiers: str
     affiliation_words: frozenset
     counted_before_re: re.Pattern
     area_kinds: tuple
@@ -158,6 +160,8 @@ def grammar() -> _Grammar:
         branch_heads=tuple(t["branch_heads"]),
         platform_verbs=frozenset(t["platform_verbs"]),
         abbreviation_tags=frozenset(t["abbreviation_tags"]),
+        kind_modifier_tags=frozenset(t["kind_modifier_tags"]),
+        classifiers=t["classifiers"],
         affiliation_words=frozenset(t["affiliation_words"]),
         area_kinds=tuple(t["area_kinds"]),
         counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
@@ -200,6 +204,8 @@ def is_place(tok: str) -> bool:
         return False
     if tok.endswith(g.area_kinds):
         return False  # 功能区, 主城区: a kind of area, not a named place
+    if tok[0] in g.classifiers and tok not in word_tags():
+        return False  # 24|家镇村: the tail of a count
     # 好市 (实施好|市人民医院), 成市 (完 成|市…): a two-character place must be a place jieba knows
     return not (len(tok) == 2 and (word_tags().get(tok[0]) in g.modifier_tags
                                    or word_tags().get(tok) not in g.place_part_tags))
@@ -372,6 +378,14 @@ def _branch_of(toks: list[_Tok], f: int, done_to: int) -> Optional[int]:
             return None
         k -= 1
     return None
+
+
+def _kind_word(word: str) -> bool:
+    """化工学院, 音乐学院, 口腔医院: a dictionary word for a kind of college or hospital (its first
+    part a common noun), not one body; 瑞金医院 (a proper name first) is one."""
+    g = grammar()
+    head = next((h for h in g.branch_heads if word.endswith(h) and len(word) > len(h)), None)
+    return head is not None and word_tags().get(word[:-len(head)]) in g.kind_modifier_tags
 
 
 def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
@@ -630,6 +644,7 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         bare = kind == "alone" or (kind == "lex" and first == best)  # no scope: 康复中心, 武当文旅中心
         if (name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name)
                 or (bare and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (kind == "lex" and first == best and not toks[best].lex and _kind_word(name))
                 or (before in g.platform_verbs and name.endswith(g.scoped_only_heads))
                 or (toks[i].text in g.designation_scopes and name.endswith(g.designation_heads))):
             # 文化 + 室 written apart: the common noun 文化室; 梧州收费站: a facility; 一站式患者服务中心

@@ -97,6 +97,7 @@ class _Grammar:
     abbreviation_tags: frozenset
     kind_modifier_tags: frozenset
     classifiers: str
+    negations: str
     affiliation_words: frozenset
     counted_before_re: re.Pattern
     area_kinds: tuple
@@ -162,6 +163,7 @@ def grammar() -> _Grammar:
         abbreviation_tags=frozenset(t["abbreviation_tags"]),
         kind_modifier_tags=frozenset(t["kind_modifier_tags"]),
         classifiers=t["classifiers"],
+        negations=t["negations"],
         affiliation_words=frozenset(t["affiliation_words"]),
         area_kinds=tuple(t["area_kinds"]),
         counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
@@ -624,6 +626,9 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         before = toks[first - 1].text if first else ""
         after = toks[best + 1].text if best + 1 < n else ""
         if kind == "alone":
+            if name[0] in g.negations:
+                i += 1  # 不设革命委员会: a clause
+                continue
             inner = toks[i + 1:best + 1]
             if any(t.text in g.scope_words or t.lex or is_place(t.text) or t.text.startswith("驻") for t in inner):
                 i += 1  # a scoped name inside: it is found from its own opener

@@ -670,6 +670,11 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
                      or text[toks[best].end:toks[best].end + 1] in tuple(_CLOSE_QUOTES))):
             i = best + 1  # “指尖办”, “民声一键办”: a slogan (办 the verb), not an office
             continue
+        if (kind == "alone" and toks[first].start and text[toks[first].start - 1] in _OPEN_QUOTES
+                and text[toks[best].end:toks[best].end + 1] in tuple(_CLOSE_QUOTES)
+                and (len(toks[best].text) == 1 or toks[best].text not in word_tags())):
+            i = best + 1  # “进厅入处”: quoted, closed by a bare character or a word no dictionary knows
+            continue
         if kind == "alone" and not toks[best].lex and (
                 (len(toks[best].text) <= 2 and toks[best].text[-1] in g.quoted_slogan_heads
                  and _in_field_list(text, toks[first].start, toks[best].end))

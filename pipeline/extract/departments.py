@@ -649,7 +649,9 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         bare = kind == "alone" or (kind == "lex" and first == best)  # no scope: 康复中心, 武当文旅中心
         if (name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name)
                 or (bare and not toks[best].lex and name.endswith(g.scoped_only_heads))
-                or (kind == "lex" and first == best and not toks[best].lex and _kind_word(name))
+                or (kind == "lex" and first == best and not toks[best].lex and name.endswith(g.branch_heads)
+                    and (_kind_word(name) or (first and toks[first - 1].end == toks[first].start
+                                              and word_tags().get(toks[first - 1].text) in g.noun_tags)))
                 or (before in g.platform_verbs and name.endswith(g.scoped_only_heads))
                 or (toks[i].text in g.designation_scopes and name.endswith(g.designation_heads))):
             # 文化 + 室 written apart: the common noun 文化室; 梧州收费站: a facility; 一站式患者服务中心

@@ -93,6 +93,7 @@ class _Grammar:
     quoted_slogan_heads: frozenset
     level_words: frozenset
     branch_heads: tuple
+    branch_drop_heads: tuple
     platform_verbs: frozenset
     abbreviation_tags: frozenset
     kind_modifier_tags: frozenset
@@ -159,6 +160,7 @@ def grammar() -> _Grammar:
         quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
         level_words=frozenset(t["level_words"]),
         branch_heads=tuple(t["branch_heads"]),
+        branch_drop_heads=tuple(t["branch_drop_heads"]),
         platform_verbs=frozenset(t["platform_verbs"]),
         abbreviation_tags=frozenset(t["abbreviation_tags"]),
         kind_modifier_tags=frozenset(t["kind_modifier_tags"]),
@@ -617,8 +619,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         if kind in ("proper", "place", "lex") and toks[best].text.endswith(g.branch_heads):
             done_to = out[-1].span[1] if out else -1
             left = _branch_of(toks, first, done_to)
-            if left is None:
-                i = best + 1  # …医学中心|海南医院 with no name to its left: cut short, left out
+            if left is None or (left != first and toks[best].text.endswith(g.branch_drop_heads)):
+                i = best + 1  # …医学中心|海南医院 with no name to its left, …西南中心|泸州分中心: cut short, left out
                 continue
             if left != first:
                 first, kind = left, "proper"  # 上海儿童医学中心 + 海南医院, 复旦大学附属 + 华山医院

@@ -312,6 +312,8 @@ def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     if tok.lex:
         return "lex"
     kind = _word_kind(tok.text)
+    if kind == "scope" and _glued_scope(toks, i):
+        return None  # 产业园|区临时党委: 区 ends the word 园区 before it, the name is cut short
     if kind != "han":
         return kind
     if _proper_place(toks, i):
@@ -320,6 +322,17 @@ def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     if prev == "" or prev[-1] in _BOUNDARY or prev in grammar().founding_verbs:
         return "alone"
     return None
+
+
+def _glued_scope(toks: list[_Tok], i: int) -> bool:
+    """Is the one-character scope word at i the last character of a word begun by the token
+    glued before it (产业园|区 → 园区, 老城|区 → 城区)? Then it scopes nothing."""
+    t = toks[i].text
+    if len(t) != 1 or i == 0 or toks[i - 1].end != toks[i].start:
+        return False
+    prev = toks[i - 1].text
+    return (_is_han(prev) and prev not in grammar().scope_words and len(prev) >= 2
+            and (prev[-1] + t) in word_tags() and (prev[-1] + t) not in grammar().stop_tokens)
 
 
 def _proper_place(toks: list[_Tok], i: int) -> bool:
@@ -694,7 +707,7 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         # a place right after a hospital or college names its branch (西苑医院苏州医院), not a new body
         cuts = [first] + [k for k in range(i + 1, best + 1)
                       if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)
-                      and not toks[k - 1].text.endswith(g.proper_place_heads)]
+                      and not toks[k - 1].text.endswith(g.branch_heads)]
         pieces = [(toks[a].start, toks[b - 1].end) for a, b in zip(cuts, cuts[1:] + [best + 1])]
         for s, e in pieces:
             piece = text[s:e]

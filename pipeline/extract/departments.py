@@ -94,6 +94,7 @@ class _Grammar:
     level_words: frozenset
     branch_heads: tuple
     branch_drop_heads: tuple
+    proper_noun_tags: frozenset
     platform_verbs: frozenset
     abbreviation_tags: frozenset
     kind_modifier_tags: frozenset
@@ -161,6 +162,7 @@ def grammar() -> _Grammar:
         level_words=frozenset(t["level_words"]),
         branch_heads=tuple(t["branch_heads"]),
         branch_drop_heads=tuple(t["branch_drop_heads"]),
+        proper_noun_tags=frozenset(t["proper_noun_tags"]),
         platform_verbs=frozenset(t["platform_verbs"]),
         abbreviation_tags=frozenset(t["abbreviation_tags"]),
         kind_modifier_tags=frozenset(t["kind_modifier_tags"]),
@@ -381,7 +383,8 @@ def _branch_of(toks: list[_Tok], f: int, done_to: int) -> Optional[int]:
     if tags.get(prev) in g.abbreviation_tags:
         return None  # 北航|北海学院, 阜师大|阜阳医学院: a branch of an abbreviated body, cut short
     if not ((len(prev) >= 2 and is_closer(prev)) or prev in g.affiliation_words
-            or (tags.get(prev) == "nt" and prev.endswith(g.branch_heads))):  # 四川大学|华西医院
+            or (tags.get(prev) == "nt" and prev.endswith(g.branch_heads))  # 四川大学|华西医院
+            or (tags.get(prev) in g.proper_noun_tags and prev not in g.clause_words)):  # 武汉协和|宜昌医院
         return f
     while k >= 0 and f - k <= 5 and toks[k].end > done_to:
         t = toks[k]

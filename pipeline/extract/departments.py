@@ -539,7 +539,8 @@ def _kinds_list(text: str, s: int, e: int) -> bool:
     b = e
     while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 60:
         b += 1
-    siblings = text[a:s].split("、")[:-1] + text[e:b].split("、")[1:]
+    rest = text[e:b].split("、")
+    siblings = text[a:s].split("、")[:-1] + rest[1:] + ([rest[0]] if rest[0].startswith("等") else [])
     return any(grammar().exclude_re.search(el) for el in siblings)
 
 

@@ -382,7 +382,7 @@ def _branch_of(toks: list[_Tok], f: int, done_to: int) -> Optional[int]:
     prev = toks[k].text
     if tags.get(prev) in g.abbreviation_tags:
         return None  # 北航|北海学院, 阜师大|阜阳医学院: a branch of an abbreviated body, cut short
-    if not ((len(prev) >= 2 and is_closer(prev)) or prev in g.affiliation_words
+    if not ((len(prev) >= 2 and (is_closer(prev) or prev.endswith(g.branch_heads))) or prev in g.affiliation_words
             or (tags.get(prev) == "nt" and prev.endswith(g.branch_heads))  # 四川大学|华西医院
             or (tags.get(prev) in g.proper_noun_tags and prev not in g.clause_words)):  # 武汉协和|宜昌医院
         return f

@@ -609,7 +609,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
                                            and not is_place(toks[j - 1].text)
                                            and toks[j - 1].text not in g.scope_words)):
                 break  # 和 only inside a name not yet closed: 人力资源和社会保障局 (not 商务区和南站)
-            if j > i and not toks[j].lex and t not in _JOINERS and (tags.get(t) in g.break_tags or t in g.clause_words):
+            if j > i and not toks[j].lex and t not in _JOINERS and (tags.get(t) in g.break_tags or t in g.clause_words
+                                                                    or t in g.non_org):
                 break  # 市人大|及其|常委会, 省帆船协会|落户: a conjunction, pronoun, particle or verb ends the name
             chars += len(t)
             if chars > 28:

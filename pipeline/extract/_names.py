@@ -48,6 +48,7 @@ class _Shape:
     level_words: tuple  # longest first
     level_determiners: tuple
     list_joiners: tuple  # longest first
+    restricted: tuple  # (suffix, the words it closes a name in)
 
 
 @cache
@@ -64,6 +65,7 @@ def shape() -> _Shape:
         level_words=by_len(t["level_words"]),
         level_determiners=by_len(t["level_determiners"]),
         list_joiners=by_len(t["list_joiners"]),
+        restricted=tuple((k, tuple(v)) for k, v in t.get("restricted_suffixes", {}).items()),
     )
 
 
@@ -75,6 +77,9 @@ def is_closer(tok: str) -> bool:
         return True
     if not is_han(tok) or tok in s.non_org or tok.endswith(s.non_org_tails):
         return False
+    for suffix, words in s.restricted:
+        if tok.endswith(suffix):
+            return tok.endswith(words)  # 共青团, 歌舞团 — not 球团
     return tok.endswith(s.suffixes)
 
 
@@ -84,6 +89,9 @@ def is_complete(name: str, heads: tuple = ()) -> bool:
     s = shape()
     if name in s.lexicon or (heads and name.endswith(heads)):
         return True
+    for suffix, words in s.restricted:
+        if name.endswith(suffix):
+            return name.endswith(words)
     return name.endswith(s.suffixes) and not name.endswith(s.non_org_tails)
 
 

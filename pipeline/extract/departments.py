@@ -90,6 +90,21 @@ class _Grammar:
     scoped_only_heads: tuple
     designation_scopes: frozenset
     designation_heads: tuple
+    proper_place_tags: frozenset
+    proper_place_heads: tuple
+    quoted_slogan_heads: frozenset
+    level_words: frozenset
+    branch_heads: tuple
+    branch_drop_heads: tuple
+    proper_noun_tags: frozenset
+    platform_verbs: frozenset
+    abbreviation_tags: frozenset
+    kind_modifier_tags: frozenset
+    classifiers: str
+    negations: str
+    affiliation_words: frozenset
+    counted_before_re: re.Pattern
+    area_kinds: tuple
 
 
 @cache
@@ -143,6 +158,21 @@ def grammar() -> _Grammar:
         scoped_only_heads=tuple(t["scoped_only_heads"]),
         designation_scopes=frozenset(t["designation_scopes"]),
         designation_heads=tuple(t["designation_heads"]),
+        proper_place_tags=frozenset(t["proper_place_tags"]),
+        proper_place_heads=tuple(t["proper_place_heads"]),
+        quoted_slogan_heads=frozenset(t["quoted_slogan_heads"]),
+        level_words=frozenset(t["level_words"]),
+        branch_heads=tuple(t["branch_heads"]),
+        branch_drop_heads=tuple(t["branch_drop_heads"]),
+        proper_noun_tags=frozenset(t["proper_noun_tags"]),
+        platform_verbs=frozenset(t["platform_verbs"]),
+        abbreviation_tags=frozenset(t["abbreviation_tags"]),
+        kind_modifier_tags=frozenset(t["kind_modifier_tags"]),
+        classifiers=t["classifiers"],
+        negations=t["negations"],
+        affiliation_words=frozenset(t["affiliation_words"]),
+        area_kinds=tuple(t["area_kinds"]),
+        counted_before_re=rules.compile_pattern(t["counted_before"], "departments.toml:counted_before"),
     )
 
 
@@ -180,6 +210,10 @@ def is_place(tok: str) -> bool:
         return False
     if not any(tok.endswith(e) and len(tok) > len(e) for e in g.place_endings):
         return False
+    if tok.endswith(g.area_kinds):
+        return False  # 功能区, 主城区: a kind of area, not a named place
+    if tok[0] in g.classifiers and tok not in word_tags():
+        return False  # 24|家镇村: the tail of a count
     # 好市 (实施好|市人民医院), 成市 (完 成|市…): a two-character place must be a place jieba knows
     return not (len(tok) == 2 and (word_tags().get(tok[0]) in g.modifier_tags
                                    or word_tags().get(tok) not in g.place_part_tags))
@@ -282,12 +316,98 @@ def _opener(toks: list[_Tok], i: int) -> Optional[str]:
     if tok.lex:
         return "lex"
     kind = _word_kind(tok.text)
+    if kind == "scope" and _glued_scope(toks, i):
+        return None  # 产业园|区临时党委: 区 ends the word 园区 before it, the name is cut short
     if kind != "han":
         return kind
+    if _proper_place(toks, i):
+        return "proper"
     prev = toks[i - 1].text if i else ""
     if prev == "" or prev[-1] in _BOUNDARY or prev in grammar().founding_verbs:
         return "alone"
     return None
+
+
+def _glued_scope(toks: list[_Tok], i: int) -> bool:
+    """Is the one-character scope word at i the last character of a word begun by the token
+    glued before it (产业园|区 → 园区, 老城|区 → 城区)? Then it scopes nothing."""
+    t = toks[i].text
+    if len(t) != 1 or i == 0 or toks[i - 1].end != toks[i].start:
+        return False
+    prev = toks[i - 1].text
+    return (_is_han(prev) and prev not in grammar().scope_words and len(prev) >= 2
+            and (prev[-1] + t) in word_tags() and (prev[-1] + t) not in grammar().stop_tokens)
+
+
+def _proper_place(toks: list[_Tok], i: int) -> bool:
+    """阜阳|理工学院, 蚌埠|学院: a place name jieba knows, written right before a head that names
+    an institution after its place, opens the name (理工学院 alone is cut short)."""
+    g = grammar()
+    t = toks[i].text
+    if i + 1 >= len(toks) or not 2 <= len(t) <= 4 or t in g.place_stop:
+        return False
+    nxt = toks[i + 1]
+    return (word_tags().get(t) in g.proper_place_tags and nxt.start == toks[i].end and len(nxt.text) >= 2
+            and nxt.text.endswith(g.proper_place_heads) and is_closer(nxt.text)
+            and word_tags().get(nxt.text) in g.noun_tags)
+
+
+_OPEN_QUOTES = "“\"‘'「『"
+_CLOSE_QUOTES = "”\"’'」』"
+
+
+def _after_level_list(text: str, s: int) -> bool:
+    """Is the name starting at s the shared head of a list of bare levels written before it
+    (市、县（区）|安委会, 县（市、区）|妇联), or the tail of a name written across a bracketed
+    place (中国（上海）|自由贸易试验区管委会)? The tail names no body by itself."""
+    if s == 0 or text[s - 1] not in "）)":
+        return False
+    a = max(text.rfind("（", 0, s - 1), text.rfind("(", 0, s - 1))
+    if a < 0 or s - 1 - a > 12:
+        return False
+    inner = re.split("[、，,和及]", text[a + 1:s - 1])
+    if all(el in grammar().level_words for el in inner):
+        return True
+    return a > 0 and _is_han(text[a - 1]) and len(inner) == 1 and word_tags().get(inner[0]) == "ns"
+
+
+def _branch_of(toks: list[_Tok], f: int, done_to: int) -> Optional[int]:
+    """Where does a hospital or college name starting at toks[f] really start? After a head
+    (上海儿童医学中心|海南医院) or 附属 (复旦大学附属|华山医院) it is a branch of the body written
+    before: walk left over nouns to a place or organisation word (上海, 复旦大学). Returns f when
+    nothing is glued before, None when the name is cut short and its start cannot be read."""
+    g = grammar()
+    tags = word_tags()
+    k = f - 1
+    if k < 0 or toks[k].end != toks[f].start or toks[k].end <= done_to:
+        return f
+    prev = toks[k].text
+    if tags.get(prev) in g.abbreviation_tags:
+        return None  # 北航|北海学院, 阜师大|阜阳医学院: a branch of an abbreviated body, cut short
+    if not ((len(prev) >= 2 and (is_closer(prev) or prev.endswith(g.branch_heads))) or prev in g.affiliation_words
+            or (tags.get(prev) == "nt" and prev.endswith(g.branch_heads))  # 四川大学|华西医院
+            or (tags.get(prev) in g.proper_noun_tags and prev not in g.clause_words)):  # 武汉协和|宜昌医院
+        return f
+    while k >= 0 and f - k <= 5 and toks[k].end > done_to:
+        t = toks[k]
+        if (k < f - 1 and t.end != toks[k + 1].start) or not _is_han(t.text) or t.text in g.stop_tokens \
+                or t.text in g.clause_words:
+            return None
+        tag = tags.get(t.text)
+        if t.lex or tag in g.proper_place_tags or tag == "nt":
+            return k
+        if tag not in g.noun_tags and t.text not in g.affiliation_words:
+            return None
+        k -= 1
+    return None
+
+
+def _kind_word(word: str) -> bool:
+    """化工学院, 音乐学院, 口腔医院: a dictionary word for a kind of college or hospital (its first
+    part a common noun), not one body; 瑞金医院 (a proper name first) is one."""
+    g = grammar()
+    head = next((h for h in g.branch_heads if word.endswith(h) and len(word) > len(h)), None)
+    return head is not None and word_tags().get(word[:-len(head)]) in g.kind_modifier_tags
 
 
 def _closes(toks: list[_Tok], i: int, j: int, kind: str) -> bool:
@@ -367,6 +487,8 @@ def _place_before(toks: list[_Tok], i: int, strict: bool = True) -> bool:
             or any(prev.startswith(p) for p in g.generic_prefixes)):
         return False
     tag = word_tags().get(prev)
+    if tag is None and prev[0] in _PLACE_CHARS:
+        return False  # 拓展 区获|省政府: an unknown word opening with a level is the tail of a phrase
     if tag is None or tag in g.place_part_tags:
         return len(prev) <= 3 or tag == "ns"
     return not strict and t[0] in "村乡镇" and tag not in g.clause_tags_first
@@ -398,6 +520,7 @@ def _in_field_list(text: str, s: int, e: int) -> bool:
         el = el.strip()
         if k == len(elements) - 1:
             el = el.split("等")[0]  # 妇联等群团组织更好发挥作用
+            el = next((el[:m] for m in range(len(el), 2, -1) if is_complete(el[:m])), el)  # 县委宣讲团|参加
         if k == 0:
             el = el[-12:]
         if k == 0 and "各" in el:
@@ -405,6 +528,22 @@ def _in_field_list(text: str, s: int, e: int) -> bool:
         if el and not (is_complete(el) or el in g.lexicon or el.startswith(g.generic_starts)):
             return True
     return False
+
+
+def _kinds_list(text: str, s: int, e: int) -> bool:
+    """Does the unscoped name at [s, e) stand in a 、 list with enterprises or cooperatives
+    (农民专业合作社、专业技术协会、龙头企业)? The list names kinds of organisation, not bodies."""
+    if not (s and text[s - 1] == "、") and not (e < len(text) and text[e] == "、"):
+        return False
+    a = s
+    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < 60:
+        a -= 1
+    b = e
+    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 60:
+        b += 1
+    rest = text[e:b].split("、")
+    siblings = text[a:s].split("、")[:-1] + rest[1:] + ([rest[0]] if rest[0].startswith("等") else [])
+    return any(grammar().exclude_re.search(el) for el in siblings)
 
 
 @dataclass
@@ -472,7 +611,8 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
                                            and not is_place(toks[j - 1].text)
                                            and toks[j - 1].text not in g.scope_words)):
                 break  # 和 only inside a name not yet closed: 人力资源和社会保障局 (not 商务区和南站)
-            if j > i and not toks[j].lex and t not in _JOINERS and (tags.get(t) in g.break_tags or t in g.clause_words):
+            if j > i and not toks[j].lex and t not in _JOINERS and (tags.get(t) in g.break_tags or t in g.clause_words
+                                                                    or t in g.non_org):
                 break  # 市人大|及其|常委会, 省帆船协会|落户: a conjunction, pronoun, particle or verb ends the name
             chars += len(t)
             if chars > 28:
@@ -496,10 +636,21 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         elif kind == "scope" and i and toks[i].text in _PLACE_CHARS and _place_before(toks, i, strict=False):
             first, kind = i - 1, "place"  # 光明 + 村 工作队 → 光明村工作队
             place_text = toks[i - 1].text + toks[i].text
+        if kind in ("proper", "place", "lex") and toks[best].text.endswith(g.branch_heads):
+            done_to = out[-1].span[1] if out else -1
+            left = _branch_of(toks, first, done_to)
+            if left is None or (left != first and toks[best].text.endswith(g.branch_drop_heads)):
+                i = best + 1  # …医学中心|海南医院 with no name to its left, …西南中心|泸州分中心: cut short, left out
+                continue
+            if left != first:
+                first, kind = left, "proper"  # 上海儿童医学中心 + 海南医院, 复旦大学附属 + 华山医院
         name = text[toks[first].start:toks[best].end]
         before = toks[first - 1].text if first else ""
         after = toks[best + 1].text if best + 1 < n else ""
         if kind == "alone":
+            if name[0] in g.negations:
+                i += 1  # 不设革命委员会: a clause
+                continue
             inner = toks[i + 1:best + 1]
             if any(t.text in g.scope_words or t.lex or is_place(t.text) or t.text.startswith("驻") for t in inner):
                 i += 1  # a scoped name inside: it is found from its own opener
@@ -511,14 +662,19 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
                     and not toks[best - 1].lex) or len(toks[i].text) < 2 or any(t.text in _JOINERS for t in inner) or _is_clause([t.text for t in toks[i:best + 1]]) or (toks[best].text in g.bare_closers and toks[best].start - toks[i].start < 3):
                 i += 1  # 更离不开党委, 感恩政府: a clause, not a name
                 continue
-        if toks[i].text == "驻" and not _named_station(name):
+        if name.startswith("驻") and not _named_station(name):
             i = best + 1  # 驻村工作队: no named place, a generic team
             continue
         if kind != "alone" and best - i >= 2 and _is_clause(["", *(t.text for t in toks[i + 1:best + 1])]):
             i += 1  # 田贾村位于庆祖镇政府: a verb inside, the name starts further on
             continue
+        bare = kind == "alone" or (kind == "lex" and first == best)  # no scope: 康复中心, 武当文旅中心
         if (name.endswith(g.non_org_tails) or is_facility(name) or g.slogan_re.search(name)
-                or (kind == "alone" and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (bare and not toks[best].lex and name.endswith(g.scoped_only_heads))
+                or (kind == "lex" and first == best and not toks[best].lex and name.endswith(g.branch_heads)
+                    and (_kind_word(name) or (first and toks[first - 1].end == toks[first].start
+                                              and word_tags().get(toks[first - 1].text) in g.noun_tags)))
+                or (before in g.platform_verbs and name.endswith(g.scoped_only_heads))
                 or (toks[i].text in g.designation_scopes and name.endswith(g.designation_heads))):
             # 文化 + 室 written apart: the common noun 文化室; 梧州收费站: a facility; 一站式患者服务中心
             # with no scope: a facility; 国家…临床研究中心: a designation
@@ -527,14 +683,38 @@ def _scan(toks: list[_Tok], i: int, stop: int, text: str, types_only: bool = Fal
         if is_generic(name, before):
             i = best + 1
             continue
+        if g.counted_before_re.search(text, max(0, toks[first].start - 12), toks[first].start):
+            i = best + 1  # “6+1”招商分队: a counted structure, not a body
+            continue
+        if name[0] not in g.scope_words and kind in ("lex", "alone") and _after_level_list(text, toks[first].start):
+            i = best + 1  # 市、县（区）安委会: the shared head of bare levels, not expanded
+            continue
+        if (kind == "alone" and toks[best].text in g.quoted_slogan_heads
+                and ((toks[first].start and text[toks[first].start - 1] in _OPEN_QUOTES)
+                     or text[toks[best].end:toks[best].end + 1] in tuple(_CLOSE_QUOTES))):
+            i = best + 1  # “指尖办”, “民声一键办”: a slogan (办 the verb), not an office
+            continue
+        if (kind == "alone" and toks[first].start and text[toks[first].start - 1] in _OPEN_QUOTES
+                and text[toks[best].end:toks[best].end + 1] in tuple(_CLOSE_QUOTES)
+                and (len(toks[best].text) == 1 or toks[best].text not in word_tags())):
+            i = best + 1  # “进厅入处”: quoted, closed by a bare character or a word no dictionary knows
+            continue
+        if kind == "alone" and not toks[best].lex and (
+                (len(toks[best].text) <= 2 and toks[best].text[-1] in g.quoted_slogan_heads
+                 and _in_field_list(text, toks[first].start, toks[best].end))
+                or _kinds_list(text, toks[first].start, toks[best].end)):
+            i = best + 1  # 民事民议、民事民办: a slogan; 合作社、专业技术协会、龙头企业: kinds of organisation
+            continue
         if (first == best and name[0] not in _PLACE_CHARS and name[0] not in g.scope_words and kind != "place"
                 and name not in g.independent_bodies
                 and (types_only or _in_field_list(text, toks[first].start, toks[best].end))):
             i = best + 1  # 工会、青少年、妇女儿童、老龄等工作: a field of work; 工会 in a law: a kind of body
             continue
         # split coordinated names written back to back (省委省政府)
+        # a place right after a hospital or college names its branch (西苑医院苏州医院), not a new body
         cuts = [first] + [k for k in range(i + 1, best + 1)
-                      if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)]
+                      if _starts_new(toks, k) and _closes(toks, i, k - 1, kind)
+                      and not toks[k - 1].text.endswith(g.branch_heads)]
         pieces = [(toks[a].start, toks[b - 1].end) for a, b in zip(cuts, cuts[1:] + [best + 1])]
         for s, e in pieces:
             piece = text[s:e]

@@ -350,6 +350,8 @@ def test_gutter_search_is_linear_in_the_rows_not_the_page():
     assert ratio <= 12
 
 
+@pytest.mark.skipif(not os.environ.get("GONGWEN_SLOW"), reason="slow (about a minute) and load-sensitive: "
+                    "set GONGWEN_SLOW=1 on an idle machine")
 def test_whole_pipeline_is_linear_1mb_against_8mb():
     from pipeline.assemble import process_bytes
     small, big = _copies(1), _copies(8)

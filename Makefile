@@ -23,8 +23,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -rs
 
+# Also the publishers' metadata records of ../shared/corpus-public (issue 13), when present:
+# its outputs go to $(OUT)-public (incremental, like run).
+PUBLIC ?= ../shared/corpus-public
 eval: run
 	$(BIN)/gongwen eval $(OUT) corpus/gold
+	@if [ -d $(PUBLIC) ]; then \
+	  $(BIN)/gongwen run $(PUBLIC) -o $(OUT)-public --quiet || [ $$? -eq 3 ]; \
+	  $(BIN)/gongwen eval $(OUT)-public corpus/gold --records $(PUBLIC) --brief | sed -n '/^publisher records/,$$p'; \
+	else echo "make eval: $(PUBLIC) is absent: publisher-records scores skipped"; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -39,4 +46,4 @@ export: run
 	$(BIN)/gongwen export $(OUT) --format csv -o $(OUT)/tables
 
 clean:
-	rm -rf $(OUT) $(VENV) build *.egg-info .pytest_cache .hypothesis bench-data
+	rm -rf $(OUT) $(OUT)-public $(VENV) build *.egg-info .pytest_cache .hypothesis bench-data

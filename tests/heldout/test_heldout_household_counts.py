@@ -22,20 +22,25 @@ from pipeline.evaluate import KEYS, Score, _match, load_outputs
 GOLD = Path(__file__).resolve().parent / "household_counts"
 
 
-def _gold() -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLD.glob("*.json"))]
+def _gold(folder: Path = GOLD) -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+def run_heldout(shared_dir: Path, tmp_path_factory, folder: Path) -> dict[str, dict]:
+    """The outputs of the held-out documents whose gold is in ``folder`` (skips without them)."""
+    corpus = shared_dir / "corpus-public"
+    paths = [corpus / g["path"] for g in _gold(folder)]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        pytest.skip(f"held-out sources absent: {missing[:2]}")
+    out = tmp_path_factory.mktemp(folder.name)
+    batch.run(paths, out, workers=1)
+    return load_outputs(out)
 
 
 @pytest.fixture(scope="module")
 def outputs(shared_dir, tmp_path_factory):
-    corpus = shared_dir / "corpus-public"
-    paths = [corpus / g["path"] for g in _gold()]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        pytest.skip(f"held-out sources absent: {missing[:2]}")
-    out = tmp_path_factory.mktemp("heldout_household_counts")
-    batch.run(paths, out, workers=1)
-    return load_outputs(out)
+    return run_heldout(shared_dir, tmp_path_factory, GOLD)
 
 
 def _score(outputs, borderline: bool) -> Score:

@@ -13,31 +13,23 @@ The floors below only keep it from getting worse.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from pipeline import batch
-from pipeline.evaluate import KEYS, Score, _match, load_outputs
+from pipeline.evaluate import KEYS, Score, _match
+from test_heldout_household_counts import _gold as _gold_in, run_heldout
 
 GOLD = Path(__file__).resolve().parent / "household_counts_2"
 
 
 def _gold() -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLD.glob("*.json"))]
+    return _gold_in(GOLD)
 
 
 @pytest.fixture(scope="module")
 def outputs(shared_dir, tmp_path_factory):
-    corpus = shared_dir / "corpus-public"
-    paths = [corpus / g["path"] for g in _gold()]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        pytest.skip(f"held-out sources absent: {missing[:2]}")
-    out = tmp_path_factory.mktemp("heldout_household_counts_2")
-    batch.run(paths, out, workers=1)
-    return load_outputs(out)
+    return run_heldout(shared_dir, tmp_path_factory, GOLD)
 
 
 def _score(outputs) -> Score:

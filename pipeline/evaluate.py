@@ -141,8 +141,8 @@ def _year_inferred(doc: str, gold: list[dict], pred: list[dict], score: Score) -
                 score.misses.append(f"{doc}: {g.get('text')!r} {key(g)}")
 
 
-def load_outputs(outdir: Path) -> dict[str, dict]:
-    """Output records by the file name of their source."""
+def load_outputs(outdir: Path, key: Callable[[Path], str] = lambda src: src.name) -> dict[str, dict]:
+    """Output records under ``outdir`` by ``key`` of their source path (default: its file name)."""
     out = {}
     for p in sorted(outdir.rglob("*.json")):
         try:
@@ -150,7 +150,7 @@ def load_outputs(outdir: Path) -> dict[str, dict]:
         except (OSError, json.JSONDecodeError):
             continue
         if isinstance(d, dict) and "source" in d:
-            out[Path(d["source"]["path"]).name] = d
+            out[key(Path(d["source"]["path"]))] = d
     return out
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
+from .evaluate import load_outputs
+
 FIELDS = ("title", "issuer", "co_issuers", "issue_date", "doc_number")
 RECORD_FOLDERS = ("html/changshun_poverty_2019", "html/gov_cn_statecouncil", "html/tw_ey_gazette")
 HEADER_FOLDERS = ("txt/guangdong_notices",)
@@ -157,15 +159,7 @@ def _expected(fld: str, raw, text: str, squashed: str, dates: set) -> Optional[o
 def score_records(outdir: Path, corpus: Path) -> RecordScore:
     """Exact-match rates of the outputs in ``outdir`` against the records under ``corpus``."""
     from .extract.date_windows import full_dates
-    outputs: dict[str, dict] = {}
-    for p in sorted(outdir.rglob("*.json")):
-        try:
-            d = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if isinstance(d, dict) and "source" in d:
-            src = Path(d["source"]["path"])
-            outputs[f"{src.parent.parent.name}/{src.parent.name}/{src.name}"] = d
+    outputs = load_outputs(outdir, key=lambda src: f"{src.parent.parent.name}/{src.parent.name}/{src.name}")
     score = RecordScore()
     for genre, rel, gold in iter_gold(corpus):
         rec = outputs.get(rel)

@@ -503,17 +503,23 @@ def _named_station(name: str) -> bool:
 _CLAUSE_ENDS = "，,。；;：:！？!?\n（(）)“”"
 
 
+def _clause_around(text: str, s: int, e: int, limit: int) -> tuple[int, int]:
+    """The clause holding [s, e): up to ``limit`` characters each side, cut at clause ends."""
+    a = s
+    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < limit:
+        a -= 1
+    b = e
+    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < limit:
+        b += 1
+    return a, b
+
+
 def _in_field_list(text: str, s: int, e: int) -> bool:
     """Does the one-word name at [s, e) stand in a 、 list that also names fields of work
     (工会、青少年、妇女儿童、老龄、残疾人…工作)? Its bare names are then fields, not bodies."""
     if not (s and text[s - 1] == "、") and not (e < len(text) and text[e] == "、"):
         return False
-    a = s
-    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < 80:
-        a -= 1
-    b = e
-    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 80:
-        b += 1
+    a, b = _clause_around(text, s, e, 80)
     elements = text[a:b].split("、")
     g = grammar()
     for k, el in enumerate(elements):
@@ -535,12 +541,7 @@ def _kinds_list(text: str, s: int, e: int) -> bool:
     (农民专业合作社、专业技术协会、龙头企业)? The list names kinds of organisation, not bodies."""
     if not (s and text[s - 1] == "、") and not (e < len(text) and text[e] == "、"):
         return False
-    a = s
-    while a > 0 and text[a - 1] not in _CLAUSE_ENDS and s - a < 60:
-        a -= 1
-    b = e
-    while b < len(text) and text[b] not in _CLAUSE_ENDS and b - e < 60:
-        b += 1
+    a, b = _clause_around(text, s, e, 60)
     rest = text[e:b].split("、")
     siblings = text[a:s].split("、")[:-1] + rest[1:] + ([rest[0]] if rest[0].startswith("等") else [])
     return any(grammar().exclude_re.search(el) for el in siblings)

@@ -48,6 +48,13 @@ class HouseholdRules:
     unitless_poverty: tuple
     unitless_verbs: tuple
     unitless_end: str
+    count_nouns: tuple
+    through_tags: frozenset
+    measure_nouns: frozenset
+    through_chars: int
+    verb_chars: int
+    change: re.Pattern
+    change_measures: tuple
 
 
 @cache
@@ -68,7 +75,23 @@ def hh_rules() -> HouseholdRules:
         ranking=rules.compile_pattern(t["business"]["ranking"], "household_counts.toml:business.ranking"),
         unitless_poverty=tuple(w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]),
         unitless_verbs=by_len(t["unitless"]["verbs"]), unitless_end=t["unitless"]["clause_end"],
+        count_nouns=by_len(g["count_nouns"]),
+        through_tags=frozenset(t["through_verbs"]["tags"]),
+        measure_nouns=frozenset(t["through_verbs"]["measure_nouns"]),
+        through_chars=int(t["through_verbs"]["max_chars"]), verb_chars=int(t["through_verbs"]["max_verb_chars"]),
+        change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
     )
+
+
+def _change_pattern(t: dict) -> re.Pattern:
+    """The words between 由/从 and a count of a change, up to the count: 由|年初的|400多万人扩大到|
+    年末的 before the second count, 由|年初的 before the first."""
+    alt = rules.alternation
+    when = r"(?:[^，,。；;由从]{0,10}?的)?"
+    number = r"[\d.〇一二两三四五六七八九十百千万亿余多]+(?:人口|人|名|口|户)?"
+    return rules.compile_pattern(
+        rf"(?:{alt(t['from'])}){when}(?:{number}(?:{alt(t['verbs'])})(?:{alt(t['to'])}){when})?$",
+        "household_counts.toml:change")
 
 
 _NOUNISH = ("n", "j", "l")
@@ -89,6 +112,12 @@ def _groupish(word: str, flag: str, r: HouseholdRules) -> bool:
 def _headed(word: str, r: HouseholdRules) -> bool:
     """A group noun (贫困户, 群众, 困难家庭): a word that ends with a head of rules [groups] heads."""
     return word.endswith(r.heads)
+
+
+def _straddles(left: str, right: str, words: tuple) -> bool:
+    """Whether one of ``words`` is split between two segmenter words (救助|对象)."""
+    both = left + right
+    return any(k in both and k not in left and k not in right for k in words)
 
 
 def _trim_front(cat: str, words: list[str], r: HouseholdRules) -> tuple[str, int]:
@@ -151,7 +180,8 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
             break
         if verbal is None:
             verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty, w)))
-        ok = _groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
+        ok = (_groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
+              or (run and _straddles(w, run[-1], r.poverty)))  # 救助|对象: a group word of two words
         if not ok:
             break
         run.append(w)
@@ -221,6 +251,8 @@ def _names_household(s: str, r: HouseholdRules) -> bool:
     (新增市场主体25万户) is a unit, not a group."""
     if _has(r.poverty, s):
         return True
+    for w in r.count_nouns:  # 企业户数达778户: 户数 counts the businesses
+        s = s.replace(w, "")
     for w in r.household_words:
         i = s.find(w)
         while i >= 0:
@@ -243,12 +275,16 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     after = F.clause_after(text, q.end, r.max_chars)
     if _last_business(text[lo:q.start], r) < 0 and _last_business(after, r) < 0:
         return False  # no business word near: nothing to tag
+    if after.startswith(r.business):
+        return True  # 2.6万户经营主体 (jieba splits 经营|主体, so the noun run would miss it)
     run = []
     for w, f in F.pos_words(after):
         if not (_groupish(w, f, r) or w in ("的", "各类")):
             break
         run.append(w)
     noun = "".join(run)
+    if _business_head(F.clause_after(text, q.end, 2 * r.max_chars), r):
+        return True
     if noun:
         b = _last_business(noun, r)
         if b >= 0 and not _has(r.household_words, noun[b:]):
@@ -276,21 +312,38 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     return False
 
 
+def _business_head(clause: str, r: HouseholdRules) -> bool:
+    """Whether the clause after a 户 count ends with a business noun that an attribute phrase
+    holding a figure separates from the count (10户交易额1000万元以上电商企业, 5户产值超亿元企业),
+    with no household group between."""
+    if not clause.endswith(r.business) or not any(c.isdigit() or c in "十百千万亿" for c in clause):
+        return False
+    head = max(len(w) for w in r.business if clause.endswith(w))
+    return not _names_household(clause[:-head], r)
+
+
 _UNITLESS_REACH = 40  # how far back from its 万/亿 a unit-less number may start, approx word included
 
 
 @cache
-def _unitless_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """A number in 万/亿 with no unit that ends its clause, with its approx words (超过240万,
-    3.6万余, 85万左右): the numeral grammar of figures, less the unit; and the tail of one
-    (万 or 亿 ending a clause), which is rare and cheap to find first."""
+def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
+    """A number in 万/亿 with no unit, with its approx words, and the tail of one (万 or 亿 and
+    what follows), which is rare and cheap to find first. Two forms: the number ends its clause
+    (超过240万, 3.6万余, 85万左右), or a poverty group follows it within a few characters
+    (1700多万困难和重度残疾人, 3.5万脱贫人口). The numeral grammar of figures, less the unit."""
     g, r = F.grammar(), hh_rules()
     alt = rules.alternation
     infix = alt([w for w in g.approx_infix if w not in g.vague], "figures.toml:approx.infix")
     mults = alt([m for m in g.multipliers if m in ("万", "亿", "万亿")], "figures.toml:numbers.multipliers")
     cn = "零〇一二两三四五六七八九十百千"
     first = "".join(sorted({w[0] for w in g.approx_before}))
-    tail = rf"(?P<i2>{infix})?(?P<post>{alt(g.approx_after)})?(?=[{re.escape(r.unitless_end)}]|$)"
+    if before_group:
+        poverty = alt(r.unitless_poverty, "household_counts.toml:groups.poverty")
+        tail = rf"(?P<i2>{infix})?(?=[\u4e00-\u9fff]{{0,{r.max_chars // 2}}}?(?:{poverty}))"
+    else:
+        change = rules.table("household_counts.toml")["change"]  # 由9899万|减少到1660万
+        tail = (rf"(?P<i2>{infix})?(?P<post>{alt(g.approx_after)})?"
+                rf"(?=[{re.escape(r.unitless_end)}]|$|(?:{alt(change['verbs'])})(?:{alt(change['to'])}))")
     whole = rules.compile_pattern(
         rf"(?=[\d{cn}{re.escape(first)}])(?P<pre>{alt(g.approx_before)})?(?<![\d.{cn}万亿])"
         rf"(?P<n>\d+(?:\.\d+)?|[{cn}]+)(?P<i1>{infix})?(?P<m>{mults}){tail}",
@@ -298,13 +351,14 @@ def _unitless_patterns() -> tuple[re.Pattern, re.Pattern]:
     return whole, rules.compile_pattern(rf"[万亿](?<=[\d{cn}余多万][万亿]){tail}", "household counts: unit-less tail")
 
 
-def _unitless_numbers(text: str):
-    """Matches of the unit-less number pattern, found from their tails (linear in the text)."""
-    whole, tail = _unitless_patterns()
+def _unitless_numbers(text: str, before_group: bool):
+    """Matches of a unit-less number pattern, found from their tails (linear in the text)."""
+    whole, tail = _unitless_patterns(before_group)
     last = 0
+    ahead = hh_rules().max_chars if before_group else 0  # the lookahead reads past the tail
     for t in tail.finditer(text):
         pos = max(last, t.start() - _UNITLESS_REACH)
-        while (m := whole.search(text, pos, t.end())) is not None:
+        while (m := whole.search(text, pos, t.end() + ahead)) is not None and m.end() <= t.end():
             if m.end() == t.end():
                 yield m
                 last = m.end()
@@ -312,17 +366,57 @@ def _unitless_numbers(text: str):
             pos = m.end()
 
 
+def _poverty_group(cat: Optional[str], r: HouseholdRules) -> bool:
+    """A group that names a poverty population by more than the word 人口 (contract section 6)."""
+    return bool(cat) and _has(r.unitless_poverty, cat) and _headed(cat, r) and not _has(r.honours, cat)
+
+
 def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
-    """Person counts without a unit of a poverty population (农村贫困人口减少1240万 -> 12400000,
-    category 农村贫困人口): the group right before the number (past verbs of change such as
-    减少, and approx words) names a poverty population, not just any population (人口)."""
+    """Person counts without a unit of a poverty population, not just any population (人口):
+    the group right before the number, past verbs of change such as 减少 and approx words
+    (农村贫困人口减少1240万 -> 12400000, category 农村贫困人口), or right after it
+    (为1700多万困难和重度残疾人发放 -> 17000000, category 困难和重度残疾人)."""
+    return sorted(_unitless_after_group(text, zones, dates, years, r)
+                  + _unitless_before_group(text, zones, dates, years, r), key=lambda h: h.span)
+
+
+def _approx(m: re.Match) -> Optional[str]:
     g = F.grammar()
+    pre, post = m.group("pre"), m.groupdict().get("post")
+    infix = m.group("i1") or m.group("i2")
+    return (g.approx_before[pre] if pre else g.approx_infix[infix] if infix
+            else g.approx_after[post] if post else None)
+
+
+def _unitless_value(m: re.Match) -> Optional[int]:
+    value = scaled(m.group("n"), Decimal(str(F.grammar().multipliers[m.group("m")])))
+    return None if value is None else _int(value)
+
+
+def _unitless_before_group(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
     out = []
-    for m in _unitless_numbers(text):
+    for m in _unitless_numbers(text, before_group=True):
         if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
             continue
-        value = scaled(m.group("n"), Decimal(str(g.multipliers[m.group("m")])))
-        persons = None if value is None else _int(value)
+        if text[m.end():m.end() + 1] in r.persons or text[m.end():m.end() + 1] in r.households:
+            continue  # a count with its unit (3.5万人), read by the scan
+        persons = _unitless_value(m)
+        category, end = category_after(text, m.end(), r)
+        if not persons or not _poverty_group(category, r):
+            continue
+        out.append(HouseholdCount(
+            text=text[m.start():end], span=(m.start(), end), households=None, persons=persons,
+            category=category, year=F.year_before(text, m.start(), years), approx=_approx(m), suspect=False,
+        ))
+    return out
+
+
+def _unitless_after_group(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
+    out = []
+    for m in _unitless_numbers(text, before_group=False):
+        if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
+            continue
+        persons = _unitless_value(m)
         if not persons:
             continue
         pos = m.start()
@@ -338,21 +432,88 @@ def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[
                     break
         pos -= len(clause) - end
         category, start = category_before(text, pos, r, verbs=False)
-        if not category or not _has(r.unitless_poverty, category) or not _headed(category, r):
-            continue
-        if _has(r.honours, category):
-            continue
+        if not _poverty_group(category, r):
+            category, start = group_through_verbs(text, m.start(), r, measured=True)  # 脱贫人口务工规模超过3300万
+            category = category or group_of_change(text, m.start(), r, headed=True)  # 贫困人口由9899万减少到1660万
+            if not category:
+                continue
+            start = -1
         if start < 0 or pos != m.start():
             start = m.start()  # the group is named before a verb: the item is the number
-        pre, post = m.group("pre"), m.group("post")
-        infix = m.group("i1") or m.group("i2")
-        approx = (g.approx_before[pre] if pre else g.approx_infix[infix] if infix
-                  else g.approx_after[post] if post else None)
         out.append(HouseholdCount(
             text=text[start:m.end()], span=(start, m.end()), households=None, persons=persons,
-            category=category, year=F.year_before(text, start, years), approx=approx, suspect=False,
+            category=category, year=F.year_before(text, start, years), approx=_approx(m), suspect=False,
         ))
     return out
+
+
+def group_through_verbs(text: str, pos: int, r: HouseholdRules, measured: bool = False) -> tuple[Optional[str], int]:
+    """The poverty group named before a short verb phrase that ends at ``pos`` and where it
+    starts (脱贫劳动力|就业稳定在|1.1万人, 农村困难老年人|集中供养|2078人, 脱贫人口|务工总人数|46.5万人);
+    (None, -1) when the words between are not all verbs, adverbs and measure nouns of rules
+    [through_verbs], or the group is not a poverty population. With ``measured`` (a number with
+    no unit) one of the words must be a measure noun (务工规模超过3300万), else the number may be
+    money (带动贫困人口增收1.2亿)."""
+    clause = F.clause_before(text, pos, 24)
+    cut = 0
+    measure = False
+    for w, f in reversed(F.pos_words(clause)):
+        if not (f in r.through_tags or w in r.unitless_verbs or w in r.measure_nouns):
+            break
+        measure = measure or w in r.measure_nouns
+        cut += len(w)
+        if cut > r.through_chars:
+            return None, -1
+    if not cut or cut == len(clause) or (measured and not measure):
+        return None, -1
+    category, start = category_before(text, pos - cut, r, verbs=False)
+    return (category, start) if _poverty_group(category, r) else (None, -1)
+
+
+def group_of_change(text: str, pos: int, r: HouseholdRules, headed: bool = False) -> Optional[str]:
+    """The poverty group of a count in a change from one count to another, named before 由/从
+    (贫困人口由9899万减少到|1660万 -> 贫困人口; 城市居民最低生活保障的覆盖人数，由年初的|400多万人 ->
+    城市居民最低生活保障), or None. A population changing (常住人口由500万增加到520万) is not one."""
+    lo = max(0, pos - 50)
+    m = r.change.search(text, lo, pos)
+    if m is None or _SENTENCE.search(text, m.start(), pos):
+        return None
+    end = m.start()
+    if text[end - 1:end] in "，,":
+        end -= 1
+    for w in r.change_measures:
+        if text.endswith(w, 0, end):
+            end -= len(w)
+            break
+    if text.endswith("的", 0, end):
+        end -= 1
+    category, _ = category_before(text, end, r, verbs=False)
+    if not _has(r.unitless_poverty, category):
+        clause = F.clause_before(text, end, 24)
+        category, _ = _trim_front(clause, [w for w, _ in F.pos_words(clause)], r)
+    if not _has(r.unitless_poverty, category) or _has(r.honours, category) or category.endswith(r.places):
+        return None
+    if headed and not _headed(category, r):
+        return None  # a number with no unit names a group of people only (贫困地区农民收入由3000亿…)
+    return category
+
+
+def group_with_verbs(text: str, cat: str, start: int, r: HouseholdRules) -> tuple[Optional[str], int]:
+    """A plain group noun (群众) with the verbs right before it that make it a poverty population
+    (搬迁安置|群众 -> 搬迁安置群众; 完成 and other skip words dropped), or (None, -1)."""
+    clause = F.clause_before(text, start, 24)
+    verbs: list[str] = []
+    size = 0
+    for w, f in reversed(F.pos_words(clause)):
+        if not f.startswith(_VERBAL) or _CJK_WORD.match(w) is None or size + len(w) > r.verb_chars:
+            break
+        verbs.insert(0, w)
+        size += len(w)
+    if not verbs or not _has(r.poverty, "".join(verbs)):
+        return None, -1
+    words = [*verbs, cat]
+    whole, cut = _trim_front("".join(words), words, r)
+    return whole, start - size + cut
 
 
 def _int(v: float) -> Optional[int]:
@@ -414,7 +575,17 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             if _has(r.honours, before) or _has(r.honours, after):
                 continue
             if not (_has(r.poverty, before) or _has(r.poverty, after)):
-                continue
+                if before and b_start >= 0 and _headed(before, r):
+                    before, b_start = group_with_verbs(text, before, b_start, r)  # 搬迁安置群众7500人
+                else:
+                    before, b_start = None, -1
+                if not before:
+                    before, b_start = group_through_verbs(text, first.start, r)  # 脱贫劳动力就业稳定在1.1万人
+                    before = before or group_of_change(text, first.start, r)  # 贫困人口由…减少到…
+                    if before:
+                        b_start = -1  # the item is the count; its group stands before a verb
+                if not before:
+                    continue
         if after and (_has(r.poverty, after) or after.endswith(tuple(r.households))) and not _has(r.poverty, before):
             category, start, end = after, first.start, a_end
         elif before:

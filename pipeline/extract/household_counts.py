@@ -55,6 +55,13 @@ class HouseholdRules:
     verb_chars: int
     change: re.Pattern
     change_measures: tuple
+    # the word lists above as one alternation each, for "contains one of" tests
+    poverty_re: re.Pattern
+    unitless_poverty_re: re.Pattern
+    honours_re: re.Pattern
+    household_words_re: re.Pattern
+    scope_re: re.Pattern
+    business_re: re.Pattern
 
 
 @cache
@@ -80,7 +87,15 @@ def hh_rules() -> HouseholdRules:
         measure_nouns=frozenset(t["through_verbs"]["measure_nouns"]),
         through_chars=int(t["through_verbs"]["max_chars"]), verb_chars=int(t["through_verbs"]["max_verb_chars"]),
         change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
+        poverty_re=_any_of(g["poverty"]), honours_re=_any_of(g["honours"]),
+        unitless_poverty_re=_any_of([w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]]),
+        household_words_re=_any_of(g["household_words"]), scope_re=_any_of(g["scope"]),
+        business_re=_any_of(t["business"]["words"]),
     )
+
+
+def _any_of(words) -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
 def _change_pattern(t: dict) -> re.Pattern:
@@ -102,7 +117,7 @@ _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
 
 def _groupish(word: str, flag: str, r: HouseholdRules) -> bool:
     """A word that can be part of a group name (贫困户, 建档立卡, 脱贫, 边缘户, 困难家庭)."""
-    if any(k in word for k in r.poverty) or word in r.households:
+    if word in r.households or r.poverty_re.search(word):
         return True
     if not _CJK_WORD.match(word):
         return False
@@ -179,7 +194,7 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
         if size + len(w) > r.max_chars:
             break
         if verbal is None:
-            verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty, w)))
+            verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty_re, w)))
         ok = (_groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
               or (run and _straddles(w, run[-1], r.poverty)))  # 救助|对象: a group word of two words
         if not ok:
@@ -192,7 +207,7 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
         heads = [k for k, w in enumerate(words) if _headed(w, r)]
         if heads and all(f.startswith(("v", "a", "d")) for f in list(reversed(flags))[heads[-1] + 1:]):
             words = words[:heads[-1] + 1]  # 脱贫人口外出务工 -> 脱贫人口 (家庭适老化改造 stays)
-        elif len(words) == 1 and flags[0].startswith("v") and not _has(r.poverty, words[0]):
+        elif len(words) == 1 and flags[0].startswith("v") and not _has(r.poverty_re, words[0]):
             return None, -1  # a lone verb (培育, 启动) names no group
     cat = "".join(words)
     if not cat:
@@ -230,17 +245,16 @@ def category_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str
     return cat, pos + len(cat)
 
 
-def _has(words: tuple, s: Optional[str]) -> bool:
-    return bool(s) and any(k in s for k in words)
+def _has(words: re.Pattern, s: Optional[str]) -> bool:
+    """Whether ``s`` contains one of the words of an alternation (HouseholdRules *_re)."""
+    return bool(s) and words.search(s) is not None
 
 
 def _last_business(s: str, r: HouseholdRules) -> int:
     """End of the last business word or ranking in ``s`` (个体工商户, 市场主体, 500强), or -1."""
     best = -1
-    for w in r.business:
-        i = s.rfind(w)
-        if i >= 0:
-            best = max(best, i + len(w))
+    for m in r.business_re.finditer(s):
+        best = m.end()
     for m in r.ranking.finditer(s):
         best = max(best, m.end())
     return best
@@ -249,7 +263,7 @@ def _last_business(s: str, r: HouseholdRules) -> int:
 def _names_household(s: str, r: HouseholdRules) -> bool:
     """Whether ``s`` names a household group (贫困户, 困难家庭, 群众); the 户 of a count in it
     (新增市场主体25万户) is a unit, not a group."""
-    if _has(r.poverty, s):
+    if _has(r.poverty_re, s):
         return True
     for w in r.count_nouns:  # 企业户数达778户: 户数 counts the businesses
         s = s.replace(w, "")
@@ -287,9 +301,9 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
         return True
     if noun:
         b = _last_business(noun, r)
-        if b >= 0 and not _has(r.household_words, noun[b:]):
+        if b >= 0 and not _has(r.household_words_re, noun[b:]):
             return True
-        if _has(r.household_words, noun) or _has(r.poverty, noun):
+        if _has(r.household_words_re, noun) or _has(r.poverty_re, noun):
             return False
     sentence = text[lo:q.start]
     m = None
@@ -301,7 +315,7 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     for k, clause in enumerate(reversed(clauses)):
         b = _last_business(clause, r)
         if b >= 0:  # 网点覆盖全村320户: a scope word after the business names the households
-            return not (_names_household(clause[b:], r) or _has(r.scope, clause[b:]))
+            return not (_names_household(clause[b:], r) or _has(r.scope_re, clause[b:]))
         if _names_household(clause, r):
             return False
         nouns = [w for w, f in F.pos_words(clause) if f.startswith(_NOUNISH) and w not in r.skip_before]
@@ -368,7 +382,7 @@ def _unitless_numbers(text: str, before_group: bool):
 
 def _poverty_group(cat: Optional[str], r: HouseholdRules) -> bool:
     """A group that names a poverty population by more than the word 人口 (contract section 6)."""
-    return bool(cat) and _has(r.unitless_poverty, cat) and _headed(cat, r) and not _has(r.honours, cat)
+    return bool(cat) and _has(r.unitless_poverty_re, cat) and _headed(cat, r) and not _has(r.honours_re, cat)
 
 
 def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
@@ -455,6 +469,8 @@ def group_through_verbs(text: str, pos: int, r: HouseholdRules, measured: bool =
     no unit) one of the words must be a measure noun (务工规模超过3300万), else the number may be
     money (带动贫困人口增收1.2亿)."""
     clause = F.clause_before(text, pos, 24)
+    if not _has(r.unitless_poverty_re, clause):
+        return None, -1  # no poverty group in reach: nothing to segment
     cut = 0
     measure = False
     for w, f in reversed(F.pos_words(clause)):
@@ -488,10 +504,10 @@ def group_of_change(text: str, pos: int, r: HouseholdRules, headed: bool = False
     if text.endswith("的", 0, end):
         end -= 1
     category, _ = category_before(text, end, r, verbs=False)
-    if not _has(r.unitless_poverty, category):
+    if not _has(r.unitless_poverty_re, category):
         clause = F.clause_before(text, end, 24)
         category, _ = _trim_front(clause, [w for w, _ in F.pos_words(clause)], r)
-    if not _has(r.unitless_poverty, category) or _has(r.honours, category) or category.endswith(r.places):
+    if not _has(r.unitless_poverty_re, category) or _has(r.honours_re, category) or category.endswith(r.places):
         return None
     if headed and not _headed(category, r):
         return None  # a number with no unit names a group of people only (贫困地区农民收入由3000亿…)
@@ -509,7 +525,7 @@ def group_with_verbs(text: str, cat: str, start: int, r: HouseholdRules) -> tupl
             break
         verbs.insert(0, w)
         size += len(w)
-    if not verbs or not _has(r.poverty, "".join(verbs)):
+    if not verbs or not _has(r.poverty_re, "".join(verbs)):
         return None, -1
     words = [*verbs, cat]
     whole, cut = _trim_front("".join(words), words, r)
@@ -572,9 +588,9 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             before = last.surface_unit  # 13亿多人口
         if households is None:
             # a person count alone: only a poverty population's (贫困学生91名, 适龄儿童5人)
-            if _has(r.honours, before) or _has(r.honours, after):
+            if _has(r.honours_re, before) or _has(r.honours_re, after):
                 continue
-            if not (_has(r.poverty, before) or _has(r.poverty, after)):
+            if not (_has(r.poverty_re, before) or _has(r.poverty_re, after)):
                 if before and b_start >= 0 and _headed(before, r):
                     before, b_start = group_with_verbs(text, before, b_start, r)  # 搬迁安置群众7500人
                 else:
@@ -586,7 +602,7 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                         b_start = -1  # the item is the count; its group stands before a verb
                 if not before:
                     continue
-        if after and (_has(r.poverty, after) or after.endswith(tuple(r.households))) and not _has(r.poverty, before):
+        if after and (_has(r.poverty_re, after) or after.endswith(tuple(r.households))) and not _has(r.poverty_re, before):
             category, start, end = after, first.start, a_end
         elif before:
             category, start, end = before, (b_start if b_start >= 0 else first.start), last.end

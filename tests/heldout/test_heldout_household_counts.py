@@ -6,8 +6,12 @@ Scored once after the rules were written (issue 12): with every gold item P 0.90
 (tp 10, fp 1, fn 7); without the items the annotator flagged borderline (whole-population 人口
 counts) P 0.545 R 0.600. A later fix driven by non-held-out cities (aggregate clauses 总量达…
 after a business count) removed the one false positive (赣州 总数达86.89万户): P 1.000 R 0.588
-now, no longer an independent measure. The floors below keep the numbers from getting worse;
-the contract's target (P and R >= 0.95) is a strict xfail until recall moves.
+now, no longer an independent measure. Later families (counts of a poverty group through a
+verb phrase or a change 由…到…, unit-less counts) brought it to P 1.000 R 0.824; the three misses
+are the annotator's borderline whole-population counts without a unit (近1400万农业转移人口,
+60岁以上人口已达2.5亿, 6000万农村人口), which the rules leave out on purpose (城镇常住人口增加1400万
+is not a group). The floors below keep the numbers from getting worse; the target (P and R >=
+0.95 with every gold item) is a strict xfail for those three.
 """
 from __future__ import annotations
 
@@ -59,11 +63,11 @@ def test_ten_documents_are_all_drawn_and_processed(outputs):
 
 def test_heldout_scores_do_not_regress(outputs):
     s = _score(outputs, borderline=True)
-    assert s.precision >= 0.95 and s.recall >= 0.58, (s.precision, s.recall, s.misses, s.false_positives)
+    assert s.precision >= 0.95 and s.recall >= 0.80, (s.precision, s.recall, s.misses, s.false_positives)
 
 
-@pytest.mark.xfail(strict=True, reason="held-out recall 0.588: unit-less counts (农村贫困人口减少1386万, "
-                   "6000万农村人口) and 低保 coverage (覆盖人数…400多万人) are missed")
+@pytest.mark.xfail(strict=True, reason="held-out recall 0.824: the annotator's borderline whole-population "
+                   "counts without a unit (6000万农村人口, 60岁以上人口已达2.5亿) are left out by design")
 def test_heldout_precision_meets_the_contract_target(outputs):
     s = _score(outputs, borderline=True)
     assert s.precision >= 0.95 and s.recall >= 0.95

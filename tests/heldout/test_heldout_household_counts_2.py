@@ -8,8 +8,10 @@ Scored once, on main at b8d6ffc (issues 11, 12, 13 and 16 merged), by contract s
 only (the annotator's borderline items dropped) P 0.694 R 0.758. The false positives were
 business counts the lexicon did not know (私营商店, 品牌500强1户, 养老保险开户) and a full-width
 thousands separator (7，500多万户 read as 000余户). Later fixes of those families make this
-sample no longer independent: after them (main at the issue-12 round-2 merge) P 1.000 R 0.829.
-The floors below only keep it from getting worse.
+sample no longer independent: after them (main at the issue-12 round-2 merge) P 1.000 R 0.829;
+after the session-2 families (groups through a verb phrase, unit-less counts before their group,
+困难 groups) P 1.000 R 0.927, the three misses being borderline items (几千万人居住在…棚户区,
+就业困难人员, 主城区人口增加). The floors below only keep it from getting worse.
 """
 from __future__ import annotations
 
@@ -48,4 +50,4 @@ def test_ten_documents_are_all_drawn_and_processed(outputs):
 def test_second_sample_does_not_regress(outputs):
     s = _score(outputs)
     print(f"\nheld-out household counts (sample 2): P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")
-    assert s.precision >= 0.95 and s.recall >= 0.80, (s.precision, s.recall, s.false_positives, s.misses)
+    assert s.precision >= 0.95 and s.recall >= 0.90, (s.precision, s.recall, s.false_positives, s.misses)

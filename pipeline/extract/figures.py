@@ -508,8 +508,11 @@ def bare_years(text: str, zones: Zones, taken: Zones) -> list[tuple[int, int, in
     """(start, end, year) of bare years (2020年) outside names and date windows."""
     g = grammar()
     out = []
-    for m in g.bare_year.finditer(text):
-        if zones.hits(m.start(), m.end()) or taken.hits(m.start(), m.end()):
+    i = text.find("年", 4)
+    while i >= 0:  # anchored at each 年 (four numerals before it): many times faster than a scan
+        m = g.bare_year.match(text, i - 4)
+        i = text.find("年", i + 1)
+        if m is None or zones.hits(m.start(), m.end()) or taken.hits(m.start(), m.end()):
             continue
         y = parse_digits(m.group("y"))
         if y is not None and 1900 <= y <= 2100:

@@ -62,6 +62,7 @@ class HouseholdRules:
     household_words_re: re.Pattern
     scope_re: re.Pattern
     business_re: re.Pattern
+    household_heads: tuple
 
 
 @cache
@@ -90,7 +91,7 @@ def hh_rules() -> HouseholdRules:
         poverty_re=_any_of(g["poverty"]), honours_re=_any_of(g["honours"]),
         unitless_poverty_re=_any_of([w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]]),
         household_words_re=_any_of(g["household_words"]), scope_re=_any_of(g["scope"]),
-        business_re=_any_of(t["business"]["words"]),
+        business_re=_any_of(t["business"]["words"]), household_heads=tuple(g["household_heads"]),
     )
 
 
@@ -196,17 +197,32 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
         if verbal is None:
             verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty_re, w)))
         ok = (_groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
-              or (run and _straddles(w, run[-1], r.poverty)))  # 救助|对象: a group word of two words
+              or (run and _straddles(w, run[-1], r.poverty))  # 救助|对象: a group word of two words
+              or (run and w in r.joiners))  # 贫困户和边缘户, 农村危房及农房抗震改造
         if not ok:
             break
         run.append(w)
         flags.append(f)
         size += len(w)
+    # a joiner joins two groups (贫困户和边缘户) or two programmes, never a thing and a group
+    # (资金和|贫困户): cut at a joiner whose left side is no group noun in a noun run
+    for k in range(len(run)):
+        if run[k] in r.joiners and not (verbal and k + 1 < len(run)) and not (
+                k + 1 < len(run) and (_headed(run[k + 1], r) or _has(r.poverty_re, run[k + 1]))):
+            size -= sum(map(len, run[k:]))
+            del run[k:], flags[k:]
+            break
     words = list(reversed(run))
     if verbal:
         heads = [k for k, w in enumerate(words) if _headed(w, r)]
         if heads and all(f.startswith(("v", "a", "d")) for f in list(reversed(flags))[heads[-1] + 1:]):
             words = words[:heads[-1] + 1]  # 脱贫人口外出务工 -> 脱贫人口 (家庭适老化改造 stays)
+        elif (heads and words[heads[-1]].endswith(r.household_heads)
+              and _has(r.poverty_re, "".join(words[:heads[-1] + 1]))
+              and not _has(r.poverty_re, "".join(words[heads[-1] + 1:]))):
+            # a poverty group of households, not the programme: 特困老人家庭|适老化改造 (a group of
+            # persons stays in the programme: 残疾人无障碍设施改造2500余户)
+            words = words[:heads[-1] + 1]
         elif len(words) == 1 and flags[0].startswith("v") and not _has(r.poverty_re, words[0]):
             return None, -1  # a lone verb (培育, 启动) names no group
     cat = "".join(words)
@@ -342,9 +358,9 @@ _UNITLESS_REACH = 40  # how far back from its 万/亿 a unit-less number may sta
 @cache
 def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
     """A number in 万/亿 with no unit, with its approx words, and the tail of one (万 or 亿 and
-    what follows), which is rare and cheap to find first. Two forms: the number ends its clause
-    (超过240万, 3.6万余, 85万左右), or a poverty group follows it within a few characters
-    (1700多万困难和重度残疾人, 3.5万脱贫人口). The numeral grammar of figures, less the unit."""
+    what follows). Two forms: the number ends its clause (超过240万, 3.6万余, 85万左右), or a
+    poverty group follows it within a few characters (1700多万困难和重度残疾人, 3.5万脱贫人口).
+    The numeral grammar of figures, less the unit."""
     g, r = F.grammar(), hh_rules()
     alt = rules.alternation
     infix = alt([w for w in g.approx_infix if w not in g.vague], "figures.toml:approx.infix")
@@ -362,22 +378,44 @@ def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
         rf"(?=[\d{cn}{re.escape(first)}])(?P<pre>{alt(g.approx_before)})?(?<![\d.{cn}万亿])"
         rf"(?P<n>\d+(?:\.\d+)?|[{cn}]+)(?P<i1>{infix})?(?P<m>{mults}){tail}",
         "household counts: unit-less numbers")
-    return whole, rules.compile_pattern(rf"[万亿](?<=[\d{cn}余多万][万亿]){tail}", "household counts: unit-less tail")
+    return whole, rules.compile_pattern(rf"[万亿]{tail}", "household counts: unit-less tail")
 
 
-def _unitless_numbers(text: str, before_group: bool):
-    """Matches of a unit-less number pattern, found from their tails (linear in the text)."""
-    whole, tail = _unitless_patterns(before_group)
+_UNITLESS_AFTER = frozenset("0123456789零〇一二两三四五六七八九十百千余多万")  # what a 万/亿 of a number follows
+
+
+def _unitless_anchors(text: str) -> list[int]:
+    """Positions of 万 and 亿 after a digit, a Chinese numeral or 余/多, in order: where a
+    unit-less number may end (str.find is several times faster than a regex scan here)."""
+    out = []
+    for ch in "万亿":
+        i = text.find(ch, 1)
+        while i >= 0:
+            if text[i - 1] in _UNITLESS_AFTER:
+                out.append(i)
+            i = text.find(ch, i + 1)
+    out.sort()
+    return out
+
+
+def _unitless_numbers(text: str):
+    """(match, before_group) of the unit-less number patterns, found from their tails in one
+    scan (linear in the text)."""
+    forms = [(False, *_unitless_patterns(False), 0), (True, *_unitless_patterns(True), hh_rules().max_chars)]
     last = 0
-    ahead = hh_rules().max_chars if before_group else 0  # the lookahead reads past the tail
-    for t in tail.finditer(text):
-        pos = max(last, t.start() - _UNITLESS_REACH)
-        while (m := whole.search(text, pos, t.end() + ahead)) is not None and m.end() <= t.end():
-            if m.end() == t.end():
-                yield m
-                last = m.end()
-                break
-            pos = m.end()
+    for a in _unitless_anchors(text):
+        for before_group, whole, tail, ahead in forms:  # the lookahead reads past the tail
+            t = tail.match(text, a)
+            if t is None:
+                continue
+            pos = max(last, t.start() - _UNITLESS_REACH)
+            while (m := whole.search(text, pos, t.end() + ahead)) is not None and m.end() <= t.end():
+                if m.end() == t.end():
+                    yield m, before_group
+                    last = m.end()
+                    break
+                pos = m.end()
+            break
 
 
 def _poverty_group(cat: Optional[str], r: HouseholdRules) -> bool:
@@ -390,8 +428,14 @@ def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[
     the group right before the number, past verbs of change such as 减少 and approx words
     (农村贫困人口减少1240万 -> 12400000, category 农村贫困人口), or right after it
     (为1700多万困难和重度残疾人发放 -> 17000000, category 困难和重度残疾人)."""
-    return sorted(_unitless_after_group(text, zones, dates, years, r)
-                  + _unitless_before_group(text, zones, dates, years, r), key=lambda h: h.span)
+    out = []
+    for m, before_group in _unitless_numbers(text):
+        if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
+            continue
+        h = (_unitless_before_group if before_group else _unitless_after_group)(text, m, years, r)
+        if h is not None:
+            out.append(h)
+    return out
 
 
 def _approx(m: re.Match) -> Optional[str]:
@@ -407,58 +451,48 @@ def _unitless_value(m: re.Match) -> Optional[int]:
     return None if value is None else _int(value)
 
 
-def _unitless_before_group(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
-    out = []
-    for m in _unitless_numbers(text, before_group=True):
-        if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
-            continue
-        if text[m.end():m.end() + 1] in r.persons or text[m.end():m.end() + 1] in r.households:
-            continue  # a count with its unit (3.5万人), read by the scan
-        persons = _unitless_value(m)
-        category, end = category_after(text, m.end(), r)
-        if not persons or not _poverty_group(category, r):
-            continue
-        out.append(HouseholdCount(
-            text=text[m.start():end], span=(m.start(), end), households=None, persons=persons,
-            category=category, year=F.year_before(text, m.start(), years), approx=_approx(m), suspect=False,
-        ))
-    return out
+def _unitless_before_group(text: str, m: re.Match, years, r: HouseholdRules) -> Optional[HouseholdCount]:
+    if text[m.end():m.end() + 1] in r.persons or text[m.end():m.end() + 1] in r.households:
+        return None  # a count with its unit (3.5万人), read by the scan
+    persons = _unitless_value(m)
+    category, end = category_after(text, m.end(), r)
+    if not persons or not _poverty_group(category, r):
+        return None
+    return HouseholdCount(
+        text=text[m.start():end], span=(m.start(), end), households=None, persons=persons,
+        category=category, year=F.year_before(text, m.start(), years), approx=_approx(m), suspect=False,
+    )
 
 
-def _unitless_after_group(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
-    out = []
-    for m in _unitless_numbers(text, before_group=False):
-        if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
-            continue
-        persons = _unitless_value(m)
-        if not persons:
-            continue
-        pos = m.start()
-        clause = F.clause_before(text, pos, 24)
-        end = len(clause)
-        stripped = True
-        while stripped:  # 贫困人口比上年减少|290万
-            stripped = False
-            for w in r.unitless_verbs:
-                if clause.endswith(w, 0, end):
-                    end -= len(w)
-                    stripped = True
-                    break
-        pos -= len(clause) - end
-        category, start = category_before(text, pos, r, verbs=False)
-        if not _poverty_group(category, r):
-            category, start = group_through_verbs(text, m.start(), r, measured=True)  # 脱贫人口务工规模超过3300万
-            category = category or group_of_change(text, m.start(), r, headed=True)  # 贫困人口由9899万减少到1660万
-            if not category:
-                continue
-            start = -1
-        if start < 0 or pos != m.start():
-            start = m.start()  # the group is named before a verb: the item is the number
-        out.append(HouseholdCount(
-            text=text[start:m.end()], span=(start, m.end()), households=None, persons=persons,
-            category=category, year=F.year_before(text, start, years), approx=_approx(m), suspect=False,
-        ))
-    return out
+def _unitless_after_group(text: str, m: re.Match, years, r: HouseholdRules) -> Optional[HouseholdCount]:
+    persons = _unitless_value(m)
+    if not persons:
+        return None
+    pos = m.start()
+    clause = F.clause_before(text, pos, 24)
+    end = len(clause)
+    stripped = True
+    while stripped:  # 贫困人口比上年减少|290万
+        stripped = False
+        for w in r.unitless_verbs:
+            if clause.endswith(w, 0, end):
+                end -= len(w)
+                stripped = True
+                break
+    pos -= len(clause) - end
+    category, start = category_before(text, pos, r, verbs=False)
+    if not _poverty_group(category, r):
+        category, start = group_through_verbs(text, m.start(), r, measured=True)  # 脱贫人口务工规模超过3300万
+        category = category or group_of_change(text, m.start(), r, headed=True)  # 贫困人口由9899万减少到1660万
+        if not category:
+            return None
+        start = -1
+    if start < 0 or pos != m.start():
+        start = m.start()  # the group is named before a verb: the item is the number
+    return HouseholdCount(
+        text=text[start:m.end()], span=(start, m.end()), households=None, persons=persons,
+        category=category, year=F.year_before(text, start, years), approx=_approx(m), suspect=False,
+    )
 
 
 def group_through_verbs(text: str, pos: int, r: HouseholdRules, measured: bool = False) -> tuple[Optional[str], int]:

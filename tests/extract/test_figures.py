@@ -89,6 +89,17 @@ def test_property_never_raises_and_spans_are_exact(text):
         assert all(f.span[1] <= s or f.span[0] >= e for s, e in taken)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_bare_years_anchored_at_each_nian_equal_a_full_scan(text):
+    # bare_years finds its years from each 年; a regex scan over every position is the reference
+    from pipeline.extract.figures import Zones, bare_years, grammar, parse_digits
+    none = Zones.of([])
+    want = [(m.start(), m.end(), int(parse_digits(m.group("y")))) for m in grammar().bare_year.finditer(text)
+            if 1900 <= (parse_digits(m.group("y")) or 0) <= 2100]
+    assert bare_years(text, none, none) == want
+
+
 def _seconds(fn, text: str) -> float:
     import time
     best = float("inf")

@@ -517,6 +517,8 @@ def group_through_verbs(text: str, pos: int, r: HouseholdRules, measured: bool =
     if not cut or cut == len(clause) or (measured and not measure):
         return None, -1
     category, start = category_before(text, pos - cut, r, verbs=False)
+    if category and not _poverty_group(category, r) and start >= 0 and _headed(category, r):
+        category, start = group_with_verbs(text, category, start, r)  # 特困|供养|人员|达到
     return (category, start) if _poverty_group(category, r) else (None, -1)
 
 
@@ -549,16 +551,26 @@ def group_of_change(text: str, pos: int, r: HouseholdRules, headed: bool = False
 
 
 def group_with_verbs(text: str, cat: str, start: int, r: HouseholdRules) -> tuple[Optional[str], int]:
-    """A plain group noun (群众) with the verbs right before it that make it a poverty population
-    (搬迁安置|群众 -> 搬迁安置群众; 完成 and other skip words dropped), or (None, -1)."""
+    """A plain group noun (群众, 人员) with the verbs right before it, and a poverty word right
+    before those, that make it a poverty population (搬迁安置|群众 -> 搬迁安置群众; 特困|供养|人员 ->
+    特困供养人员; 完成 and other skip words dropped), or (None, -1)."""
     clause = F.clause_before(text, start, 24)
     verbs: list[str] = []
     size = 0
-    for w, f in reversed(F.pos_words(clause)):
+    tagged = list(reversed(F.pos_words(clause)))
+    k = 0
+    for k, (w, f) in enumerate(tagged):
         if not f.startswith(_VERBAL) or _CJK_WORD.match(w) is None or size + len(w) > r.verb_chars:
             break
         verbs.insert(0, w)
         size += len(w)
+    else:
+        k = len(tagged)
+    if verbs and k < len(tagged):  # a poverty modifier before the verbs: 特困|供养|人员
+        w, f = tagged[k]
+        if _has(r.poverty_re, w) and f in _MODIFIER and size + len(w) + len(cat) <= r.max_chars:
+            verbs.insert(0, w)
+            size += len(w)
     if not verbs or not _has(r.poverty_re, "".join(verbs)):
         return None, -1
     words = [*verbs, cat]

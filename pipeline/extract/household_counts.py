@@ -63,6 +63,7 @@ class HouseholdRules:
     scope_re: re.Pattern
     business_re: re.Pattern
     household_heads: tuple
+    not_after: frozenset
 
 
 @cache
@@ -88,15 +89,23 @@ def hh_rules() -> HouseholdRules:
         measure_nouns=frozenset(t["through_verbs"]["measure_nouns"]),
         through_chars=int(t["through_verbs"]["max_chars"]), verb_chars=int(t["through_verbs"]["max_verb_chars"]),
         change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
-        poverty_re=_any_of(g["poverty"]), honours_re=_any_of(g["honours"]),
-        unitless_poverty_re=_any_of([w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]]),
+        poverty_re=_any_of(g["poverty"], g["not_after"]), honours_re=_any_of(g["honours"]),
+        unitless_poverty_re=_any_of([w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]],
+                                    g["not_after"]),
         household_words_re=_any_of(g["household_words"]), scope_re=_any_of(g["scope"]),
         business_re=_any_of(t["business"]["words"]), household_heads=tuple(g["household_heads"]),
+        not_after=frozenset(g["not_after"]),  # the words before: 就业
     )
 
 
-def _any_of(words) -> re.Pattern:
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+def _any_of(words, not_after: Optional[dict] = None) -> re.Pattern:
+    """One of ``words`` (longest first); a word that starts with one of ``not_after[w]`` does not
+    count right after ``w`` (就业|困难群体)."""
+    def one(word: str) -> str:
+        guard = "".join(f"(?<!{re.escape(before)})" for before, starts in (not_after or {}).items()
+                        if word.startswith(tuple(starts)))
+        return guard + re.escape(word)
+    return re.compile("|".join(one(w) for w in sorted(words, key=len, reverse=True)))
 
 
 def _change_pattern(t: dict) -> re.Pattern:
@@ -198,7 +207,8 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
             verbal = verbs and not _headed(w, r) and (f.startswith(_VERBAL) or (f.startswith("n") and not _has(r.poverty_re, w)))
         ok = (_groupish(w, f, r) or (verbal and _CJK_WORD.match(w) is not None and f.startswith(_VERBAL))
               or (run and _straddles(w, run[-1], r.poverty))  # 救助|对象: a group word of two words
-              or (run and w in r.joiners))  # 贫困户和边缘户, 农村危房及农房抗震改造
+              or (run and w in r.joiners)  # 贫困户和边缘户, 农村危房及农房抗震改造
+              or (run and w in r.not_after and size + len(w) <= r.max_chars))  # 就业|困难群体: not poverty
         if not ok:
             break
         run.append(w)
@@ -423,7 +433,7 @@ def _poverty_group(cat: Optional[str], r: HouseholdRules) -> bool:
     return bool(cat) and _has(r.unitless_poverty_re, cat) and _headed(cat, r) and not _has(r.honours_re, cat)
 
 
-def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[HouseholdCount]:
+def unitless_persons(text: str, zones, dates, years, r: HouseholdRules, counted=None) -> list[HouseholdCount]:
     """Person counts without a unit of a poverty population, not just any population (人口):
     the group right before the number, past verbs of change such as 减少 and approx words
     (农村贫困人口减少1240万 -> 12400000, category 农村贫困人口), or right after it
@@ -432,6 +442,8 @@ def unitless_persons(text: str, zones, dates, years, r: HouseholdRules) -> list[
     for m, before_group in _unitless_numbers(text):
         if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
             continue
+        if before_group and counted is not None and counted.hits(m.start(), m.end()):
+            continue  # the number has a unit after all (30.53万元为…贫困户)
         h = (_unitless_before_group if before_group else _unitless_after_group)(text, m, years, r)
         if h is not None:
             out.append(h)
@@ -675,5 +687,6 @@ def extract(doc, ctx) -> list[HouseholdCount]:
         ))
         last_end = end
     taken = F.Zones.of([h.span for h in out])
-    extra = [h for h in unitless_persons(text, zones, dates, years, r) if not taken.hits(*h.span)]
+    counted = F.Zones.of([(q.start, q.end) for q in quantities])
+    extra = [h for h in unitless_persons(text, zones, dates, years, r, counted) if not taken.hits(*h.span)]
     return sorted(out + extra, key=lambda h: h.span) if extra else out

@@ -64,6 +64,7 @@ class HouseholdRules:
     business_re: re.Pattern
     household_heads: tuple
     not_after: frozenset
+    threshold_words: tuple
 
 
 @cache
@@ -95,6 +96,7 @@ def hh_rules() -> HouseholdRules:
         household_words_re=_any_of(g["household_words"]), scope_re=_any_of(g["scope"]),
         business_re=_any_of(t["business"]["words"]), household_heads=tuple(g["household_heads"]),
         not_after=frozenset(g["not_after"]),  # the words before: 就业
+        threshold_words=tuple(g["threshold_words"]),
     )
 
 
@@ -233,8 +235,8 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
             # a poverty group of households, not the programme: 特困老人家庭|适老化改造 (a group of
             # persons stays in the programme: 残疾人无障碍设施改造2500余户)
             words = words[:heads[-1] + 1]
-        elif (not any(f.startswith(("n", "j", "l")) for f in flags) and not _has(r.poverty_re, "".join(words))):
-            return None, -1  # verbs alone (培育, 启动, 稳妥解决) name no group
+        elif len(words) == 1 and flags[0].startswith("v") and not _has(r.poverty_re, words[0]):
+            return None, -1  # a lone verb (培育, 启动) names no group
     cat = "".join(words)
     if not cat:
         return None, -1
@@ -594,13 +596,16 @@ def _int(v: float) -> Optional[int]:
     return int(v) if float(v).is_integer() else None
 
 
-def _is_size_threshold(text: str, q) -> bool:
-    """A person count with 以上 (or another lower bound) right before a noun sizes the places
-    the noun names (常住人口千人以上村卫生室, 万人以上社区), it counts nobody."""
-    if q.approx not in ("more_than", "at_least"):
+def _is_size_threshold(text: str, q, r: HouseholdRules) -> bool:
+    """A person count ending in 以上 right before a noun that names no group sizes the places
+    the noun names (常住人口千人以上村卫生室, 万人以上社区): it counts nobody. Before a group it
+    counts the group (2000名以上残疾儿童, 8000人以上农村人口)."""
+    if not text.endswith(r.threshold_words, q.start, q.end):
         return False
     words = F.pos_words(F.clause_after(text, q.end, 6))
-    return bool(words) and words[0][1].startswith(("n", "s", "zg")) and _CJK_WORD.match(words[0][0]) is not None
+    if not words or not words[0][1].startswith(("n", "s", "zg")) or _CJK_WORD.match(words[0][0]) is None:
+        return False
+    return category_after(text, q.end, r)[0] is None
 
 
 def _gap_ok(gap: str, r: HouseholdRules) -> bool:
@@ -643,7 +648,7 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                     i += 1
         else:
             persons = _int(q.value)
-            if persons is None or _is_size_threshold(text, q):
+            if persons is None or _is_size_threshold(text, q, r):
                 continue  # an average, or the size of a place (常住人口千人以上村, 万人以上社区)
         # a verb phrase names a group of households (危房改造13户); a person count needs its group
         # noun (贫困学生91名; 每万人口拥有执业医师3人 is a figure)

@@ -28,75 +28,75 @@ from ._numerals import scaled
 
 @dataclass(frozen=True)
 class HouseholdRules:
+    """rules/household_counts.toml, read once. Word lists that are searched inside strings are
+    also kept as one alternation each (``*_re``)."""
+    # [units]
     households: frozenset
     persons: frozenset
     separators: frozenset
+    self_named: frozenset
+    # [groups]
     poverty: tuple
-    honours: tuple
+    poverty_re: re.Pattern
+    not_after: frozenset  # the words before which a 困难… word is not a poverty word (就业)
+    honours_re: re.Pattern
     scope: tuple
+    scope_re: re.Pattern
     skip_before: tuple
-    joiners: frozenset
-    heads: tuple
-    max_chars: int
     lead_verbs: frozenset
     places: tuple
+    heads: tuple
+    household_heads: tuple
     household_words: tuple
-    business: tuple
-    aggregates: tuple
-    self_named: frozenset
-    ranking: re.Pattern
-    unitless_poverty: tuple
-    unitless_verbs: tuple
-    unitless_end: str
+    household_words_re: re.Pattern
+    joiners: frozenset
     count_nouns: tuple
+    threshold_words: tuple
+    max_chars: int
+    # [through_verbs]
     through_tags: frozenset
     measure_nouns: frozenset
     through_chars: int
     verb_chars: int
+    # [change]
     change: re.Pattern
     change_measures: tuple
-    # the word lists above as one alternation each, for "contains one of" tests
-    poverty_re: re.Pattern
-    unitless_poverty_re: re.Pattern
-    honours_re: re.Pattern
-    household_words_re: re.Pattern
-    scope_re: re.Pattern
+    # [business]
+    business: tuple
     business_re: re.Pattern
-    household_heads: tuple
-    not_after: frozenset
-    threshold_words: tuple
+    aggregates: tuple
+    ranking: re.Pattern
+    # [unitless]
+    unitless_poverty: tuple
+    unitless_poverty_re: re.Pattern
+    unitless_verbs: tuple
+    unitless_end: str
 
 
 @cache
 def hh_rules() -> HouseholdRules:
     t = rules.table("household_counts.toml")
-    u, g = t["units"], t["groups"]
+    u, g, tv, b, ul = t["units"], t["groups"], t["through_verbs"], t["business"], t["unitless"]
     by_len = lambda xs: tuple(sorted(xs, key=len, reverse=True))  # noqa: E731
+    unitless_poverty = [w for w in g["poverty"] if w not in ul["not_poverty_alone"]]
     return HouseholdRules(
         households=frozenset(u["households"]), persons=frozenset(u["persons"]),
-        separators=frozenset(u["pair_separators"]),
-        poverty=tuple(g["poverty"]), honours=tuple(g["honours"]),
-        scope=by_len(g["scope"]), skip_before=by_len(g["skip_before"]),
-        joiners=frozenset(g["joiners"]), heads=by_len(g["heads"]), max_chars=int(g["max_chars"]),
+        separators=frozenset(u["pair_separators"]), self_named=frozenset(u.get("self_named", ())),
+        poverty=tuple(g["poverty"]), poverty_re=_any_of(g["poverty"], g["not_after"]),
+        not_after=frozenset(g["not_after"]), honours_re=_any_of(g["honours"]),
+        scope=by_len(g["scope"]), scope_re=_any_of(g["scope"]), skip_before=by_len(g["skip_before"]),
         lead_verbs=frozenset(g["lead_verbs"]), places=tuple(g["places"]),
-        household_words=tuple(g["household_words"]), business=by_len(t["business"]["words"]),
-        aggregates=tuple(t["business"]["aggregates"]),
-        self_named=frozenset(u.get("self_named", ())),
-        ranking=rules.compile_pattern(t["business"]["ranking"], "household_counts.toml:business.ranking"),
-        unitless_poverty=tuple(w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]),
-        unitless_verbs=by_len(t["unitless"]["verbs"]), unitless_end=t["unitless"]["clause_end"],
-        count_nouns=by_len(g["count_nouns"]),
-        through_tags=frozenset(t["through_verbs"]["tags"]),
-        measure_nouns=frozenset(t["through_verbs"]["measure_nouns"]),
-        through_chars=int(t["through_verbs"]["max_chars"]), verb_chars=int(t["through_verbs"]["max_verb_chars"]),
+        heads=by_len(g["heads"]), household_heads=tuple(g["household_heads"]),
+        household_words=tuple(g["household_words"]), household_words_re=_any_of(g["household_words"]),
+        joiners=frozenset(g["joiners"]), count_nouns=by_len(g["count_nouns"]),
+        threshold_words=tuple(g["threshold_words"]), max_chars=int(g["max_chars"]),
+        through_tags=frozenset(tv["tags"]), measure_nouns=frozenset(tv["measure_nouns"]),
+        through_chars=int(tv["max_chars"]), verb_chars=int(tv["max_verb_chars"]),
         change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
-        poverty_re=_any_of(g["poverty"], g["not_after"]), honours_re=_any_of(g["honours"]),
-        unitless_poverty_re=_any_of([w for w in g["poverty"] if w not in t["unitless"]["not_poverty_alone"]],
-                                    g["not_after"]),
-        household_words_re=_any_of(g["household_words"]), scope_re=_any_of(g["scope"]),
-        business_re=_any_of(t["business"]["words"]), household_heads=tuple(g["household_heads"]),
-        not_after=frozenset(g["not_after"]),  # the words before: 就业
-        threshold_words=tuple(g["threshold_words"]),
+        business=by_len(b["words"]), business_re=_any_of(b["words"]), aggregates=tuple(b["aggregates"]),
+        ranking=rules.compile_pattern(b["ranking"], "household_counts.toml:business.ranking"),
+        unitless_poverty=tuple(unitless_poverty), unitless_poverty_re=_any_of(unitless_poverty, g["not_after"]),
+        unitless_verbs=by_len(ul["verbs"]), unitless_end=ul["clause_end"],
     )
 
 
@@ -176,6 +176,19 @@ def _trim_front(cat: str, words: list[str], r: HouseholdRules) -> tuple[str, int
     return cat[cut:], cut
 
 
+def _strip_end(s: str, end: int, words: tuple) -> int:
+    """``end`` moved back past any of ``words`` ending ``s[:end]``, in any order and number."""
+    stripped = True
+    while stripped and end:
+        stripped = False
+        for w in words:
+            if s.endswith(w, 0, end):
+                end -= len(w)
+                stripped = True
+                break
+    return end
+
+
 def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) -> tuple[Optional[str], int]:
     """The group named just before ``pos`` and where it starts (-1 when none). With ``verbs``
     a verb phrase next to the count names the group too (避险搬迁安置1252户).
@@ -183,15 +196,7 @@ def category_before(text: str, pos: int, r: HouseholdRules, verbs: bool = True) 
     Scope words are dropped from its front unless nothing else names the group
     (全村低保户 -> 低保户; 全村共有 -> 全村)."""
     clause = F.clause_before(text, pos, 24)
-    end = len(clause)
-    stripped = True
-    while stripped and end:
-        stripped = False
-        for w in r.skip_before:
-            if clause.endswith(w, 0, end):
-                end -= len(w)
-                stripped = True
-                break
+    end = _strip_end(clause, len(clause), r.skip_before)
     head = clause[:end]
     if not head:
         return None, -1
@@ -484,15 +489,7 @@ def _unitless_after_group(text: str, m: re.Match, years, r: HouseholdRules) -> O
         return None
     pos = m.start()
     clause = F.clause_before(text, pos, 24)
-    end = len(clause)
-    stripped = True
-    while stripped:  # 贫困人口比上年减少|290万
-        stripped = False
-        for w in r.unitless_verbs:
-            if clause.endswith(w, 0, end):
-                end -= len(w)
-                stripped = True
-                break
+    end = _strip_end(clause, len(clause), r.unitless_verbs)  # 贫困人口比上年减少|290万
     pos -= len(clause) - end
     category, start = category_before(text, pos, r, verbs=False)
     if not _poverty_group(category, r):
@@ -608,6 +605,19 @@ def _is_size_threshold(text: str, q, r: HouseholdRules) -> bool:
     return category_after(text, q.end, r)[0] is None
 
 
+def _group_beyond(text: str, pos: int, before: Optional[str], b_start: int,
+                  r: HouseholdRules) -> tuple[Optional[str], int]:
+    """The poverty group of a person count at ``pos`` whose adjacent words (``before``) name
+    none, and where it starts (-1: the item is the count alone): verbs that make the group one
+    (搬迁安置|群众7500人), a group before a verb phrase (脱贫劳动力|就业稳定在|1.1万人), or the
+    group of a change (贫困人口由…减少到…); (None, -1) when there is none."""
+    if before and b_start >= 0 and _headed(before, r):
+        group, start = group_with_verbs(text, before, b_start, r)
+        if group:
+            return group, start
+    return group_through_verbs(text, pos, r)[0] or group_of_change(text, pos, r), -1
+
+
 def _gap_ok(gap: str, r: HouseholdRules) -> bool:
     return gap == "" or gap in r.separators
 
@@ -663,15 +673,7 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             if _has(r.honours_re, before) or _has(r.honours_re, after):
                 continue
             if not (_has(r.poverty_re, before) or _has(r.poverty_re, after)):
-                if before and b_start >= 0 and _headed(before, r):
-                    before, b_start = group_with_verbs(text, before, b_start, r)  # 搬迁安置群众7500人
-                else:
-                    before, b_start = None, -1
-                if not before:
-                    before, b_start = group_through_verbs(text, first.start, r)  # 脱贫劳动力就业稳定在1.1万人
-                    before = before or group_of_change(text, first.start, r)  # 贫困人口由…减少到…
-                    if before:
-                        b_start = -1  # the item is the count; its group stands before a verb
+                before, b_start = _group_beyond(text, first.start, before, b_start, r)
                 if not before:
                     continue
         if after and (_has(r.poverty_re, after) or after.endswith(tuple(r.households))) and not _has(r.poverty_re, before):

@@ -97,6 +97,7 @@ class Grammar:
     max_quoted_name: int
     suspect_chars: str
     names: Optional[re.Pattern]
+    name_patterns: tuple
     bare_year: re.Pattern
     sentence_end: re.Pattern  # any one character that ends a sentence
     ranges: frozenset
@@ -187,6 +188,8 @@ def grammar() -> Grammar:
         max_quoted_name=int(ctx["max_quoted_name"]),
         suspect_chars=ctx["suspect_chars"],
         names=rules.compile_pattern(alt(names, "figures_names.txt"), "figures_names.txt") if names else None,
+        name_patterns=tuple(rules.compile_pattern(p, "figures.toml:context.name_patterns")
+                            for p in ctx.get("name_patterns", ())),
         bare_year=rules.compile_pattern(
             rf"(?=[12〇零一二三四五六七八九])(?<![\d{_CN_DIGITS}])(?P<y>(?:19|20)\d\d|[〇零一二三四五六七八九]{{4}})年(?![\d{_CN_DIGITS}十]{{1,3}}月|{years_not})",
             "figures bare year"),
@@ -246,6 +249,8 @@ def name_zones(text: str) -> Zones:
     spans += _bracketed(text, g.quotes, g.max_quoted_name)
     if g.names is not None:
         spans += [m.span() for m in g.names.finditer(text)]
+    for p in g.name_patterns:
+        spans += [m.span() for m in p.finditer(text)]
     return Zones.of(spans)
 
 

@@ -384,9 +384,9 @@ def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
     mults = alt([m for m in g.multipliers if m in ("万", "亿", "万亿")], "figures.toml:numbers.multipliers")
     cn = "零〇一二两三四五六七八九十百千"
     first = "".join(sorted({w[0] for w in g.approx_before}))
-    if before_group:
-        poverty = alt(r.unitless_poverty, "household_counts.toml:groups.poverty")
-        tail = rf"(?P<i2>{infix})?(?=[\u4e00-\u9fff]{{0,{r.max_chars // 2}}}?(?:{poverty}))"
+    if before_group:  # a poverty group, or any group of households (11万农户), follows
+        groups = alt([*r.unitless_poverty, *r.households], "household_counts.toml:groups.poverty")
+        tail = rf"(?P<i2>{infix})?(?=[\u4e00-\u9fff]{{0,{r.max_chars // 2}}}?(?:{groups}))"
     else:
         change = rules.table("household_counts.toml")["change"]  # 由9899万|减少到1660万
         tail = (rf"(?P<i2>{infix})?(?P<post>{alt(g.approx_after)})?"
@@ -471,14 +471,22 @@ def _unitless_value(m: re.Match) -> Optional[int]:
 
 
 def _unitless_before_group(text: str, m: re.Match, years, r: HouseholdRules) -> Optional[HouseholdCount]:
+    """A number in 万/亿 right before its group: persons of a poverty population (3.5万脱贫人口),
+    or households when the group is one of households (11万农户, 2万脱贫户; not 5万个体工商户)."""
     if text[m.end():m.end() + 1] in r.persons or text[m.end():m.end() + 1] in r.households:
         return None  # a count with its unit (3.5万人), read by the scan
-    persons = _unitless_value(m)
+    value = _unitless_value(m)
     category, end = category_after(text, m.end(), r)
-    if not persons or not _poverty_group(category, r):
+    if not value or not category:
+        return None
+    if category.endswith(tuple(r.households)) and _last_business(category, r) < 0:
+        households, persons = value, None
+    elif _poverty_group(category, r):
+        households, persons = None, value
+    else:
         return None
     return HouseholdCount(
-        text=text[m.start():end], span=(m.start(), end), households=None, persons=persons,
+        text=text[m.start():end], span=(m.start(), end), households=households, persons=persons,
         category=category, year=F.year_before(text, m.start(), years), approx=_approx(m), suspect=False,
     )
 

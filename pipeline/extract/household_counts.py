@@ -383,7 +383,7 @@ def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
     infix = alt([w for w in g.approx_infix if w not in g.vague], "figures.toml:approx.infix")
     mults = alt([m for m in g.multipliers if m in ("万", "亿", "万亿")], "figures.toml:numbers.multipliers")
     cn = "零〇一二两三四五六七八九十百千"
-    first = "".join(sorted({w[0] for w in g.approx_before}))
+    first = "".join(sorted({w[0] for w in (*g.approx_before, *g.vague)}))
     if before_group:  # a poverty group, or any group of households (11万农户), follows
         groups = alt([*r.unitless_poverty, *r.households], "household_counts.toml:groups.poverty")
         tail = rf"(?P<i2>{infix})?(?=[\u4e00-\u9fff]{{0,{r.max_chars // 2}}}?(?:{groups}))"
@@ -393,7 +393,7 @@ def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
                 rf"(?=[{re.escape(r.unitless_end)}]|$|(?:{alt(change['verbs'])})(?:{alt(change['to'])}))")
     whole = rules.compile_pattern(
         rf"(?=[\d{cn}{re.escape(first)}])(?P<pre>{alt(g.approx_before)})?(?<![\d.{cn}万亿])"
-        rf"(?P<n>\d+(?:\.\d+)?|[{cn}]+)(?P<i1>{infix})?(?P<m>{mults}){tail}",
+        rf"(?P<n>\d+(?:\.\d+)?|(?:{alt(g.vague)})?[{cn}]+)(?P<i1>{infix})?(?P<m>{mults}){tail}",
         "household counts: unit-less numbers")
     return whole, rules.compile_pattern(rf"[万亿]{tail}", "household counts: unit-less tail")
 
@@ -461,12 +461,17 @@ def _approx(m: re.Match) -> Optional[str]:
     g = F.grammar()
     pre, post = m.group("pre"), m.groupdict().get("post")
     infix = m.group("i1") or m.group("i2")
+    if m.group("n")[0] in g.vague:
+        return "more_than"  # 几千万, 数百万: at least one of the magnitude (contract section 5)
     return (g.approx_before[pre] if pre else g.approx_infix[infix] if infix
             else g.approx_after[post] if post else None)
 
 
 def _unitless_value(m: re.Match) -> Optional[int]:
-    value = scaled(m.group("n"), Decimal(str(F.grammar().multipliers[m.group("m")])))
+    g = F.grammar()
+    n = m.group("n")
+    n = n[1:] if n[0] in g.vague else n  # 几千万 -> 千万
+    value = scaled(n, Decimal(str(g.multipliers[m.group("m")])))
     return None if value is None else _int(value)
 
 

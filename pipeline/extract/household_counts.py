@@ -52,6 +52,7 @@ class HouseholdRules:
     joiners: frozenset
     count_nouns: tuple
     threshold_words: tuple
+    quota_words: tuple
     max_chars: int
     # [through_verbs]
     through_tags: frozenset
@@ -89,7 +90,8 @@ def hh_rules() -> HouseholdRules:
         heads=by_len(g["heads"]), household_heads=tuple(g["household_heads"]),
         household_words=tuple(g["household_words"]), household_words_re=_any_of(g["household_words"]),
         joiners=frozenset(g["joiners"]), count_nouns=by_len(g["count_nouns"]),
-        threshold_words=tuple(g["threshold_words"]), max_chars=int(g["max_chars"]),
+        threshold_words=tuple(g["threshold_words"]), quota_words=tuple(g["quota_words"]),
+        max_chars=int(g["max_chars"]),
         through_tags=frozenset(tv["tags"]), measure_nouns=frozenset(tv["measure_nouns"]),
         through_chars=int(tv["max_chars"]), verb_chars=int(tv["max_verb_chars"]),
         change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
@@ -314,16 +316,33 @@ _SENTENCE = re.compile(r"[。；;！？!?\n]")
 _CLAUSE = re.compile(r"[，,、：:]")
 
 
+_QUOTES = {"“": "”", "「": "」", "‘": "’", '"': '"'}
+
+
+def _clause_after_quote(text: str, pos: int, limit: int) -> tuple[str, str]:
+    """The clause after ``pos``, read through a short quoted modifier right at its start
+    (153户“关停”企业 -> 关停企业), since a quotation mark ends a clause otherwise; and the part
+    after the quote (企业; the whole clause when there is none)."""
+    close = _QUOTES.get(text[pos:pos + 1])
+    if close is not None:
+        end = text.find(close, pos + 1, pos + 1 + limit)
+        if end > pos:
+            rest = F.clause_after(text, end + 1, limit)
+            return (text[pos + 1:end] + rest)[:limit], rest
+    after = F.clause_after(text, pos, limit)
+    return after, after
+
+
 def counts_business(text: str, q, r: HouseholdRules) -> bool:
     """Whether a 户 count counts businesses: the noun right after it is a business (1200户小微企业),
     or the subject of its clause is (新增市场主体2.1万户; 市场主体持续壮大，全年新增2.3万户) with no
     household group between that word and the count (组织企业结对帮扶贫困户1200户 is households)."""
     lo = max(0, q.start - 40)
-    after = F.clause_after(text, q.end, r.max_chars)
+    after, unquoted = _clause_after_quote(text, q.end, r.max_chars)
     if _last_business(text[lo:q.start], r) < 0 and _last_business(after, r) < 0:
         return False  # no business word near: nothing to tag
-    if after.startswith(r.business):
-        return True  # 2.6万户经营主体 (jieba splits 经营|主体, so the noun run would miss it)
+    if after.startswith(r.business) or unquoted.startswith(r.business):
+        return True  # 2.6万户经营主体 (jieba splits 经营|主体), 120户“关停”企业
     run = []
     for w, f in F.pos_words(after):
         if not (_groupish(w, f, r) or w in ("的", "各类")):
@@ -631,6 +650,15 @@ def _group_beyond(text: str, pos: int, before: Optional[str], b_start: int,
     return group_through_verbs(text, pos, r)[0] or group_of_change(text, pos, r), -1
 
 
+def _is_household_quota(text: str, q, r: HouseholdRules) -> bool:
+    """A lower bound of persons right after a household noun is a quota per household, not a
+    count (确保困难家庭至少1人就业, 每户至少1人)."""
+    if q.approx != "at_least":
+        return False
+    clause = F.clause_before(text, q.start, 24)
+    return clause.endswith(r.household_heads, 0, _strip_end(clause, len(clause), r.quota_words))
+
+
 def _gap_ok(gap: str, r: HouseholdRules) -> bool:
     return gap == "" or gap in r.separators
 
@@ -671,8 +699,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                     i += 1
         else:
             persons = _int(q.value)
-            if persons is None or _is_size_threshold(text, q, r):
-                continue  # an average, or the size of a place (常住人口千人以上村, 万人以上社区)
+            if persons is None or _is_size_threshold(text, q, r) or _is_household_quota(text, q, r):
+                continue  # an average, the size of a place (万人以上社区), a quota (每户至少1人)
         # a verb phrase names a group of households (危房改造13户); a person count needs its group
         # noun (贫困学生91名; 每万人口拥有执业医师3人 is a figure)
         before, b_start = category_before(text, first.start, r, verbs=households is not None)

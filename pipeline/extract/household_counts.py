@@ -66,6 +66,7 @@ class HouseholdRules:
     business: tuple
     business_re: re.Pattern
     aggregates: tuple
+    attributes: tuple
     ranking: re.Pattern
     # [unitless]
     unitless_poverty: tuple
@@ -96,6 +97,7 @@ def hh_rules() -> HouseholdRules:
         through_chars=int(tv["max_chars"]), verb_chars=int(tv["max_verb_chars"]),
         change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
         business=by_len(b["words"]), business_re=_any_of(b["words"]), aggregates=tuple(b["aggregates"]),
+        attributes=tuple(b["attributes"]),
         ranking=rules.compile_pattern(b["ranking"], "household_counts.toml:business.ranking"),
         unitless_poverty=tuple(unitless_poverty), unitless_poverty_re=_any_of(unitless_poverty, g["not_after"]),
         unitless_verbs=by_len(ul["verbs"]), unitless_end=ul["clause_end"],
@@ -380,9 +382,12 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
 
 def _business_head(clause: str, r: HouseholdRules) -> bool:
     """Whether the clause after a 户 count ends with a business noun that an attribute phrase
-    holding a figure separates from the count (10户交易额1000万元以上电商企业, 5户产值超亿元企业),
-    with no household group between."""
-    if not clause.endswith(r.business) or not any(c.isdigit() or c in "十百千万亿" for c in clause):
+    separates from the count, one holding a figure or a rank (10户交易额1000万元以上电商企业,
+    30户省级以上绿色制造示范企业), with no household group between (帮扶300户发展电商企业 stays
+    households: no attribute)."""
+    if not clause.endswith(r.business):
+        return False
+    if not (any(c.isdigit() or c in "十百千万亿" for c in clause) or any(w in clause for w in r.attributes)):
         return False
     head = max(len(w) for w in r.business if clause.endswith(w))
     return not _names_household(clause[:-head], r)

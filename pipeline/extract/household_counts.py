@@ -53,6 +53,7 @@ class HouseholdRules:
     count_nouns: tuple
     threshold_words: tuple
     quota_words: tuple
+    status: tuple
     max_chars: int
     # [through_verbs]
     through_tags: frozenset
@@ -92,6 +93,7 @@ def hh_rules() -> HouseholdRules:
         household_words=tuple(g["household_words"]), household_words_re=_any_of(g["household_words"]),
         joiners=frozenset(g["joiners"]), count_nouns=by_len(g["count_nouns"]),
         threshold_words=tuple(g["threshold_words"]), quota_words=tuple(g["quota_words"]),
+        status=tuple(g["status"]),
         max_chars=int(g["max_chars"]),
         through_tags=frozenset(tv["tags"]), measure_nouns=frozenset(tv["measure_nouns"]),
         through_chars=int(tv["max_chars"]), verb_chars=int(tv["max_verb_chars"]),
@@ -664,6 +666,18 @@ def _is_household_quota(text: str, q, r: HouseholdRules) -> bool:
     return clause.endswith(r.household_heads, 0, _strip_end(clause, len(clause), r.quota_words))
 
 
+def _status_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str], int]:
+    """A change of poverty status right after a person count names its cohort (2015年脱贫15户35人
+    in the contract; 6726人消除返贫致贫风险, 1.2万人实现稳定脱贫): the verb phrase up to the end of
+    the clause (at most max_chars) when it starts with a verb or adverb and holds a status word
+    of rules [groups] status; (None, -1) otherwise (500人参加贫困地区培训 names no cohort)."""
+    clause = F.clause_after(text, pos, r.max_chars)
+    words = F.pos_words(clause)
+    if not words or not words[0][1].startswith(("v", "d", "a")) or not any(w in clause for w in r.status):
+        return None, -1
+    return clause, pos + len(clause)
+
+
 def _gap_ok(gap: str, r: HouseholdRules) -> bool:
     return gap == "" or gap in r.separators
 
@@ -721,7 +735,9 @@ def extract(doc, ctx) -> list[HouseholdCount]:
             if not (_has(r.poverty_re, before) or _has(r.poverty_re, after)):
                 before, b_start = _group_beyond(text, first.start, before, b_start, r)
                 if not before:
-                    continue
+                    after, a_end = _status_after(text, last.end, r)  # 6726人消除返贫致贫风险
+                    if not after:
+                        continue
         if after and (_has(r.poverty_re, after) or after.endswith(tuple(r.households))) and not _has(r.poverty_re, before):
             category, start, end = after, first.start, a_end
         elif before:

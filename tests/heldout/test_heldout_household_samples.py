@@ -8,11 +8,16 @@ section 8 on (households, persons), every gold item counted.
 | household_counts_2 | 14202612 | b8d6ffc: P 0.833 R 0.732 (firm items P 0.694 R 0.758) | P 1.000 R 0.927 |
 | household_counts_3 | 15202612 | 486c4cf: P 0.945 R 0.897 (firm items P 0.891 R 0.980) | P 1.000 R 0.914 |
 | household_counts_4 | 17202612 | b9e3950: P 0.973 R 0.837 (a development set) | P 1.000 R 0.884 |
+| household_counts_5 | 18202612 | bfa47ce: P 0.938 R 0.682 (firm items P 0.875 R 0.933) | P 1.000 R 0.727 |
 
 Sample 2's false positives were business counts the lexicon did not know (私营商店, 品牌500强1户,
 养老保险开户) and a full-width thousands separator; sample 3's a business noun after a quoted
 modifier (153户“双停”企业), census units (采集单位总数2.43万户) and a per-household quota
-(困难家庭至少1人就业); sample 4's a family farm (家庭农场60户). The remaining misses are mostly the
+(困难家庭至少1人就业); sample 4's a family farm (家庭农场60户); sample 5's a rate denominator
+(千人口托位数), and it missed a cohort named after its count (6726人消除返贫致贫风险). Sample 5 is
+small (22 gold items) and its annotator's report, read before scoring, named a few items
+(首贷户 as a business among them); the 首贷户 rule came from development sample 6 (深圳 小微企业
+首贷户3.4万户) before sample 5 was scored. The remaining misses are mostly the
 annotators' borderline groups that the rules leave out on purpose (就业困难人员, evacuated 受灾群众,
 whole populations without a unit). The floors only keep the numbers from getting worse.
 """
@@ -30,6 +35,7 @@ FLOORS = {  # folder: (precision, recall)
     "household_counts_2": (0.95, 0.90),
     "household_counts_3": (0.95, 0.88),  # 百万人口现代化大城市 (borderline) is a size, read as a rate
     "household_counts_4": (0.95, 0.85),
+    "household_counts_5": (0.95, 0.70),
 }
 
 

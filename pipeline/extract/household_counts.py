@@ -68,6 +68,7 @@ class HouseholdRules:
     business_re: re.Pattern
     aggregates: tuple
     attributes: tuple
+    stationed: frozenset
     ranking: re.Pattern
     # [unitless]
     unitless_poverty: tuple
@@ -99,7 +100,7 @@ def hh_rules() -> HouseholdRules:
         through_chars=int(tv["max_chars"]), verb_chars=int(tv["max_verb_chars"]),
         change=_change_pattern(t["change"]), change_measures=by_len(t["change"]["measure_nouns"]),
         business=by_len(b["words"]), business_re=_any_of(b["words"]), aggregates=tuple(b["aggregates"]),
-        attributes=tuple(b["attributes"]),
+        attributes=tuple(b["attributes"]), stationed=frozenset(b["stationed"]),
         ranking=rules.compile_pattern(b["ranking"], "household_counts.toml:business.ranking"),
         unitless_poverty=tuple(unitless_poverty), unitless_poverty_re=_any_of(unitless_poverty, g["not_after"]),
         unitless_verbs=by_len(ul["verbs"]), unitless_end=ul["clause_end"],
@@ -321,12 +322,20 @@ _CLAUSE = re.compile(r"[，,、：:]")
 
 
 _QUOTES = {"“": "”", "「": "」", "‘": "’", '"': '"'}
+_ASIDES = {"（": "）", "(": ")"}
 
 
 def _clause_after_quote(text: str, pos: int, limit: int) -> tuple[str, str]:
     """The clause after ``pos``, read through a short quoted modifier right at its start
-    (153户“关停”企业 -> 关停企业), since a quotation mark ends a clause otherwise; and the part
-    after the quote (企业; the whole clause when there is none)."""
+    (153户“关停”企业 -> 关停企业), past an aside in brackets or the bracket that closes one
+    (新增2400户（累计约3600户）大中型餐饮单位), since quotes and brackets end a clause otherwise;
+    and the part after the quote (企业; the whole clause when there is none)."""
+    if text[pos:pos + 1] in _ASIDES:
+        end = text.find(_ASIDES[text[pos]], pos + 1, pos + 1 + 2 * limit)
+        if end > pos:
+            pos = end + 1
+    elif text[pos:pos + 1] in _ASIDES.values():
+        pos += 1
     close = _QUOTES.get(text[pos:pos + 1])
     if close is not None:
         end = text.find(close, pos + 1, pos + 1 + limit)
@@ -349,7 +358,7 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
         return True  # 2.6万户经营主体 (jieba splits 经营|主体), 120户“关停”企业
     run = []
     for w, f in F.pos_words(after):
-        if not (_groupish(w, f, r) or w in ("的", "各类")):
+        if not (_groupish(w, f, r) or w in ("的", "各类") or (not run and w in r.stationed)):  # 驻市|央企
             break
         run.append(w)
     noun = "".join(run)
@@ -369,6 +378,8 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
         sentence = sentence[m.end():]
     clauses = _CLAUSE.split(sentence)
     for k, clause in enumerate(reversed(clauses)):
+        if k == 0 and not clause.strip():
+            return False  # the count opens its clause: its subject follows (19225户受损房屋维修重建)
         b = _last_business(clause, r)
         if b >= 0:  # 网点覆盖全村320户: a scope word after the business names the households
             return not (_names_household(clause[b:], r) or _has(r.scope_re, clause[b:]))

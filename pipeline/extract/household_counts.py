@@ -35,6 +35,8 @@ class HouseholdRules:
     persons: frozenset
     separators: frozenset
     self_named: frozenset
+    family_units: frozenset
+    not_families: tuple
     # [groups]
     poverty: tuple
     poverty_re: re.Pattern
@@ -86,6 +88,7 @@ def hh_rules() -> HouseholdRules:
     return HouseholdRules(
         households=frozenset(u["households"]), persons=frozenset(u["persons"]),
         separators=frozenset(u["pair_separators"]), self_named=frozenset(u.get("self_named", ())),
+        family_units=frozenset(u["family_units"]), not_families=tuple(u["not_families"]),
         poverty=tuple(g["poverty"]), poverty_re=_any_of(g["poverty"], g["not_after"]),
         not_after=frozenset(g["not_after"]), honours_re=_any_of(g["honours"]),
         scope=by_len(g["scope"]), scope_re=_any_of(g["scope"]), skip_before=by_len(g["skip_before"]),
@@ -268,20 +271,26 @@ def category_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str
     words = F.pos_words(clause)
     run: list[str] = []
     pending: list[str] = []
-    for w, f in words:
+    verbal = False
+    for k, (w, f) in enumerate(words):
         if w in r.joiners and run:
             pending.append(w)
             continue
-        if not _groupish(w, f, r) or len("".join(run + pending)) + len(w) > r.max_chars:
+        # a verb may open the group when a group noun follows it (持证|残疾人, 受助|群众)
+        opener = k == 0 and f.startswith(_VERBAL) and _CJK_WORD.match(w) is not None
+        if not (_groupish(w, f, r) or opener) or len("".join(run + pending)) + len(w) > r.max_chars:
             break
+        verbal = verbal or (opener and not _groupish(w, f, r))
         run.extend(pending)
         pending = []
         run.append(w)
     ends = [k for k, w in enumerate(run) if w.endswith(r.heads)]
-    if not ends:
+    if not ends or (verbal and ends[-1] == 0):
         return None, -1  # no group noun (千名农技专家科技助力…): not a group
     run = run[:ends[-1] + 1]
     cat = "".join(run)
+    if verbal and not _has(r.poverty_re, cat):
+        return None, -1  # a verb phrase of another kind (培训|农民): only a poverty group opens so
     return cat, pos + len(cat)
 
 
@@ -322,6 +331,7 @@ _CLAUSE = re.compile(r"[，,、：:]")
 
 
 _QUOTES = {"“": "”", "「": "」", "‘": "’", '"': '"'}
+_LIST_MARKS = ("、",)  # 企业分别达4户、22户: the second count goes on the list of the first
 _ASIDES = {"（": "）", "(": ")"}
 
 
@@ -378,7 +388,7 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
         sentence = sentence[m.end():]
     clauses = _CLAUSE.split(sentence)
     for k, clause in enumerate(reversed(clauses)):
-        if k == 0 and not clause.strip():
+        if k == 0 and not clause.strip() and not text[:q.start].endswith(_LIST_MARKS):
             return False  # the count opens its clause: its subject follows (19225户受损房屋维修重建)
         b = _last_business(clause, r)
         if b >= 0:  # 网点覆盖全村320户: a scope word after the business names the households
@@ -677,6 +687,18 @@ def _is_household_quota(text: str, q, r: HouseholdRules) -> bool:
     return clause.endswith(r.household_heads, 0, _strip_end(clause, len(clause), r.quota_words))
 
 
+def _counts_families(text: str, q, r: HouseholdRules) -> bool:
+    """A count in 个 of households (惠及1.3万个家庭, 300个贫困家庭): the noun right after it is a
+    group of households (its head is 家庭 or 户)."""
+    if q.kind != "count" or q.surface_unit not in r.family_units or q.value_max is not None:
+        return False
+    group, _ = category_after(text, q.end, r)
+    if not group or _last_business(group, r) >= 0 or group.endswith(r.not_families):
+        return False  # 56个民族大家庭 is a metaphor
+    head, tag = F.pos_words(group)[-1]
+    return head.endswith(r.household_heads) and tag.startswith("n")  # not 200个小区优质饮用水入户 (a verb)
+
+
 def _status_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str], int]:
     """A change of poverty status right after a person count names its cohort (2015年脱贫15户35人
     in the contract; 6726人消除返贫致贫风险, 1.2万人实现稳定脱贫): the verb phrase up to the end of
@@ -684,7 +706,10 @@ def _status_after(text: str, pos: int, r: HouseholdRules) -> tuple[Optional[str]
     of rules [groups] status; (None, -1) otherwise (500人参加贫困地区培训 names no cohort)."""
     clause = F.clause_after(text, pos, r.max_chars)
     words = F.pos_words(clause)
-    if not words or not words[0][1].startswith(("v", "d", "a")) or not any(w in clause for w in r.status):
+    if not words or not any(w in clause for w in r.status):
+        return None, -1
+    first, tag = words[0]
+    if not (tag.startswith(("v", "d", "a")) or any(w in first for w in r.status)):  # 9万人|返贫致贫|风险
         return None, -1
     return clause, pos + len(clause)
 
@@ -708,7 +733,7 @@ def extract(doc, ctx) -> list[HouseholdCount]:
         i += 1
         if q.start < last_end:
             continue
-        is_hh = q.kind == F.HOUSEHOLD and q.surface_unit in r.households
+        is_hh = (q.kind == F.HOUSEHOLD and q.surface_unit in r.households) or _counts_families(text, q, r)
         is_person = q.kind == "count" and q.surface_unit in r.persons and q.value_max is None
         if not (is_hh or is_person):
             continue
@@ -749,7 +774,9 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                     after, a_end = _status_after(text, last.end, r)  # 6726人消除返贫致贫风险
                     if not after:
                         continue
-        if after and (_has(r.poverty_re, after) or after.endswith(tuple(r.households))) and not _has(r.poverty_re, before):
+        counted_after = first.surface_unit in r.family_units  # 惠及2.6万个家庭: the noun counted follows
+        if after and (counted_after or _has(r.poverty_re, after) or after.endswith(tuple(r.households))) \
+                and not _has(r.poverty_re, before):
             category, start, end = after, first.start, a_end
         elif before:
             category, start, end = before, (b_start if b_start >= 0 else first.start), last.end

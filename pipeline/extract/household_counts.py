@@ -36,6 +36,7 @@ class HouseholdRules:
     separators: frozenset
     self_named: frozenset
     family_units: frozenset
+    visit_marks: tuple
     not_families: tuple
     # [groups]
     poverty: tuple
@@ -88,7 +89,7 @@ def hh_rules() -> HouseholdRules:
     return HouseholdRules(
         households=frozenset(u["households"]), persons=frozenset(u["persons"]),
         separators=frozenset(u["pair_separators"]), self_named=frozenset(u.get("self_named", ())),
-        family_units=frozenset(u["family_units"]), not_families=tuple(u["not_families"]),
+        family_units=frozenset(u["family_units"]), visit_marks=tuple(u["visit_marks"]), not_families=tuple(u["not_families"]),
         poverty=tuple(g["poverty"]), poverty_re=_any_of(g["poverty"], g["not_after"]),
         not_after=frozenset(g["not_after"]), honours_re=_any_of(g["honours"]),
         scope=by_len(g["scope"]), scope_re=_any_of(g["scope"]), skip_before=by_len(g["skip_before"]),
@@ -745,6 +746,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                 continue  # an average (每千人116.8户), not a count
             if counts_business(text, q, r):
                 continue  # a figure (新增市场主体2.1万户)
+            if text.startswith(r.visit_marks, q.end):
+                continue  # visits, not households: 惠及75万户（人）次
             if i < len(qs):
                 p = qs[i]
                 if (p.kind == "count" and p.surface_unit in r.persons and p.value_max is None

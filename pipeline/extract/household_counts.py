@@ -14,6 +14,7 @@ governs it (避险搬迁安置1252户, 危房改造13户).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -488,17 +489,21 @@ def _poverty_group(cat: Optional[str], r: HouseholdRules) -> bool:
     return bool(cat) and _has(r.unitless_poverty_re, cat) and _headed(cat, r) and not _has(r.honours_re, cat)
 
 
-def unitless_persons(text: str, zones, dates, years, r: HouseholdRules, counted=None) -> list[HouseholdCount]:
+def unitless_persons(text: str, zones, dates, years, r: HouseholdRules, quantities=None) -> list[HouseholdCount]:
     """Person counts without a unit of a poverty population, not just any population (人口):
     the group right before the number, past verbs of change such as 减少 and approx words
     (农村贫困人口减少1240万 -> 12400000, category 农村贫困人口), or right after it
     (为1700多万困难和重度残疾人发放 -> 17000000, category 困难和重度残疾人)."""
     out = []
+    starts = None  # the scan's quantity starts (in order), listed when first needed
     for m, before_group in _unitless_numbers(text):
         if zones.hits(m.start(), m.end()) or dates.hits(m.start(), m.end()):
             continue
-        if before_group and counted is not None and counted.hits(m.start(), m.end()):
-            continue  # the number has a unit after all (30.53万元为…贫困户)
+        if before_group and quantities:
+            starts = starts or [q.start for q in quantities]
+            k = bisect_right(starts, m.end() - 1) - 1
+            if k >= 0 and quantities[k].end > m.start():
+                continue  # the number has a unit after all (30.53万元为…贫困户)
         h = (_unitless_before_group if before_group else _unitless_after_group)(text, m, years, r)
         if h is not None:
             out.append(h)
@@ -693,6 +698,9 @@ def _counts_families(text: str, q, r: HouseholdRules) -> bool:
     group of households (its head is 家庭 or 户)."""
     if q.kind != "count" or q.surface_unit not in r.family_units or q.value_max is not None:
         return False
+    near = F.clause_after(text, q.end, r.max_chars)
+    if not any(h in near for h in r.household_heads):
+        return False  # no household noun in reach: nothing to segment (5000个口罩)
     group, _ = category_after(text, q.end, r)
     if not group or _last_business(group, r) >= 0 or group.endswith(r.not_families):
         return False  # 56个民族大家庭 is a metaphor
@@ -797,6 +805,5 @@ def extract(doc, ctx) -> list[HouseholdCount]:
         ))
         last_end = end
     taken = F.Zones.of([h.span for h in out])
-    counted = F.Zones.of([(q.start, q.end) for q in quantities])
-    extra = [h for h in unitless_persons(text, zones, dates, years, r, counted) if not taken.hits(*h.span)]
+    extra = [h for h in unitless_persons(text, zones, dates, years, r, quantities) if not taken.hits(*h.span)]
     return sorted(out + extra, key=lambda h: h.span) if extra else out

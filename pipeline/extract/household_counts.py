@@ -684,6 +684,18 @@ def _group_beyond(text: str, pos: int, before: Optional[str], b_start: int,
     return group_through_verbs(text, pos, r)[0] or group_of_change(text, pos, r), -1
 
 
+_NUM = "0-9零〇一二两三四五六七八九十百千万"
+_RATE_RANGE = re.compile(rf"每[{_NUM}]+户?(?:至|到|-|—|~)$")  # 每五户至|十五户
+_OR_THRESHOLD = re.compile(rf"(?:或者|或)[{_NUM}]+(?:户|人|名)?(?:以上|以下)")  # 十户|或者二十人以上
+
+
+def _is_legal_rate(text: str, q) -> bool:
+    """A 户 count that states a rule, not a count: the right side of a rate range after 每
+    (每五户至十五户选举代表一人) or one side of a threshold shared over 或者 (十户或者二十人以上联名)."""
+    return _RATE_RANGE.search(text, max(0, q.start - 10), q.start) is not None or \
+        _OR_THRESHOLD.match(text, q.end) is not None
+
+
 def _is_household_quota(text: str, q, r: HouseholdRules) -> bool:
     """A lower bound of persons right after a household noun is a quota per household, not a
     count (确保困难家庭至少1人就业, 每户至少1人)."""
@@ -756,6 +768,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                 continue  # a figure (新增市场主体2.1万户)
             if text.startswith(r.visit_marks, q.end):
                 continue  # visits, not households: 惠及75万户（人）次
+            if _is_legal_rate(text, q):
+                continue  # a rule, not a count: 每五户至十五户选举代表一人, 十户或者二十人以上联名
             if i < len(qs):
                 p = qs[i]
                 if (p.kind == "count" and p.surface_unit in r.persons and p.value_max is None

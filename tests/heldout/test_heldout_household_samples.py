@@ -1,4 +1,4 @@
-"""Held-out household-count samples 2-10: 10 random corpus-public documents each, with at least
+"""Held-out household-count samples 2-11: 10 random corpus-public documents each, with at least
 one "<number>户" mention, annotated by independent annotators who saw neither the extractor nor
 its output (sampling and decisions: README.md and NOTES.md of each folder). Scored by contract
 section 8 on (households, persons), every gold item counted.
@@ -14,12 +14,15 @@ section 8 on (households, persons), every gold item counted.
 | household_counts_8 | 21202612 | 0c8511a: P 0.833 R 0.909 (a development set) | P 1.000 R 0.955 |
 | household_counts_9 | 22202612 | 8691181: P 0.957 R 0.759 (firm items P 0.950 R 0.905) | P 1.000 R 0.759 |
 | household_counts_10 | (the rest of sample 9's population) | 048d119: P 0.857 R 0.750 (firm items P 0.833 R 0.833) | P 1.000 R 0.792 |
+| household_counts_11 | (all 10 other-genre documents with a candidate) | 6d763a4: P 0.926 R 0.191 (firm items P 0.920 R 1.000) | P 1.000 R 0.191 |
 
 "Firm items": the annotator's borderline items neither count as gold nor as false positives
-when predicted. Pooled over the five samples scored once after their rules were written
-(3, 5, 7, 9, 10): every gold item P 0.936 R 0.793 (tp 146, fp 10, fn 38); firm items P 0.926
-R 0.913 (tp 126, fp 10, fn 12). The contract's target, P >= 0.95 on an independent sample, is
-met by samples 7 and 9 and missed by 3, 5 and 10: household precision is about 0.93-0.94.
+when predicted. Pooled over the six samples scored once after their rules were written
+(3, 5, 7, 9, 10, 11): every gold item P 0.934 (tp 171, fp 12); firm items P 0.925 R 0.927
+(tp 149, fp 12, fn 12). The contract's target, P >= 0.95 on an independent sample, is met by
+samples 7 and 9 and missed by 3, 5, 10 and 11: household precision is about 0.93. Sample 11's
+recall with every item is low because 103 of its 131 gold items are cells of one HTML table
+(村 | 户数 | 人数), which the annotator flagged borderline and no rule reads.
 
 Sample 2's false positives were business counts the lexicon did not know (私营商店, 品牌500强1户,
 养老保险开户) and a full-width thousands separator; sample 3's a business noun after a quoted
@@ -33,7 +36,8 @@ start-ups (城乡新增电话586万户, 新增创业3800户以上), borrowers (�
 a rank (30户省级以上绿色制造示范企业). Sample 7's were factories (国家级绿色工厂2户), and it missed
 families counted in 个 (惠及1.3万个家庭), 困难人员, a group opened by a verb (14万持证残疾人) and a
 status word jieba does not know (9万人返贫致贫风险). Sample 9's was a count of visits (惠及75万户（人）次); sample 10's first-time borrowers without 户
-(首贷6000户以上), designated units (放心消费创建单位5万户) and a pair split by 涉及 (76户，涉及305名村民).
+(首贷6000户以上), designated units (放心消费创建单位5万户) and a pair split by 涉及 (76户，涉及305名村民);
+sample 11's two rules of a law (每五户至十五户选举代表一人, 十户或者二十人以上联名).
 The remaining misses are mostly the
 annotators' borderline groups that the rules leave out on purpose (就业困难人员, evacuated 受灾群众,
 whole populations without a unit). The floors only keep the numbers from getting worse.
@@ -58,6 +62,7 @@ FLOORS = {  # folder: (precision, recall)
     "household_counts_8": (0.95, 0.90),
     "household_counts_9": (0.95, 0.75),
     "household_counts_10": (0.95, 0.75),
+    "household_counts_11": (0.95, 0.15),  # the table cells: see above
 }
 
 

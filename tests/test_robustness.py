@@ -35,19 +35,7 @@ from pipeline.errors import InputError  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "corpus").glob("*.txt"))
 SEED000 = (ROOT / "corpus" / "000_ebc4226e16baa30c.txt").read_bytes()
-W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 TIMEOUT, MEMORY = "10", "600M"
-
-
-def _rezip(data: bytes, parts: dict[str, bytes]) -> bytes:
-    import io
-    import zipfile
-    zin = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in zin.infolist():
-            z.writestr(info.filename, parts.get(info.filename, zin.read(info.filename)))
-    return out.getvalue()
 
 
 def _docx() -> bytes:
@@ -55,10 +43,7 @@ def _docx() -> bytes:
 
 
 def _bomb(megabytes: int) -> bytes:
-    para = "<w:p><w:r><w:t>扶贫工作</w:t></w:r></w:p>".encode()
-    xml = (f"<w:document {W}><w:body>".encode() + para * (megabytes * 1_000_000 // len(para))
-           + b"</w:body></w:document>")
-    return _rezip(_docx(), {"word/document.xml": xml})
+    return mf.docx_bomb(_docx(), megabytes)
 
 
 def _mutated_pdf() -> bytes:
@@ -86,7 +71,7 @@ def bad_inputs() -> dict[str, tuple[bytes, str]]:
         "self-reference.pdf": (mf.text_pdf(contents=b"6 0 R", extra={6: b"6 0 R"}), "corrupt"),
         "mutual-reference.pdf": (mf.text_pdf(contents=b"6 0 R", extra={6: b"7 0 R", 7: b"6 0 R"}), "corrupt"),
         "mutated.pdf": (_mutated_pdf(), "corrupt"),
-        "document-part-damaged.docx": (_rezip(_docx(), {"word/document.xml": b"<w:document><w:body><w:p>"}),
+        "document-part-damaged.docx": (mf.rezip(_docx(), {"word/document.xml": b"<w:document><w:body><w:p>"}),
                                        "corrupt"),
         "random.txt": (random.Random(1).randbytes(20_000), "binary_input"),
         "mostly-undecodable.txt": (SEED000[:300] + bytes(random.Random(2).choice(b"\x80\xf8\xf9\xfa\xfb\xfc\xfd\xfe\xff")
@@ -118,8 +103,8 @@ def good_inputs() -> dict[str, bytes]:
         "damaged/utf-16-no-bom.txt": ("一、一是开展一对一帮扶。\n" + seed.decode()).encode("utf-16-le"),
         "damaged/deep.html": ("<html><body>" + "<font><div>" * 3000 + seed.decode().replace("\n", "<p>")
                               + "</body></html>").encode(),
-        "damaged/bad-styles.docx": _rezip(docx, {"word/styles.xml": b"\0garbage<<<"}),
-        "damaged/bad-numbering.docx": _rezip(docx, {"word/numbering.xml": numbering.replace(b'w:ilvl="1"', b'w:ilvl="x"')}),
+        "damaged/bad-styles.docx": mf.rezip(docx, {"word/styles.xml": b"\0garbage<<<"}),
+        "damaged/bad-numbering.docx": mf.rezip(docx, {"word/numbering.xml": numbering.replace(b'w:ilvl="1"', b'w:ilvl="x"')}),
         "a" * 250 + ".txt": seed,  # <name>.json is longer than a file name may be
     }
 

@@ -321,7 +321,7 @@ def _excluded(text: str, m: re.Match, ns: int, n1: str, first: int, q_unit: str,
             return True  # 10万吨级码头
         if nxt and nxt in g.not_followed_by.get(unit, ()):
             return True
-        if before and before in g.not_after.get(unit, ()):
+        if _after_rate_word(text, m, ns, g):
             return True
         if unit in g.date_after and g.date_after[unit].match(text, ue):
             return True  # 15年3月2日
@@ -416,13 +416,25 @@ def _merge_range(prev: Quantity, q: Quantity, text: str, g: Grammar) -> Optional
                     prev.suspect or q.suspect)
 
 
+def _after_rate_word(text: str, m: re.Match, ns: int, g) -> bool:
+    """Whether the quantity's numeral follows a word that makes it a rate's denominator
+    (每百户, 每万人口: rules figures.toml not_after)."""
+    unit = m.group("unit")
+    return bool(unit) and ns > 0 and text[ns - 1] in g.not_after.get(unit, ())
+
+
 def scan(text: str, zones: Optional[Zones] = None) -> list[Quantity]:
     """Every quantity of ``text`` in order (households included, names excluded)."""
     g = grammar()
     if zones is None:
         zones = name_zones(text)
     out: list[Quantity] = []
+    rate_end = -1  # end of the last quantity left out as a rate denominator (每五户)
     for m in g.pattern.finditer(text):
+        if rate_end >= 0 and text[rate_end:m.start()] in g.ranges:
+            rate_end = m.end()
+            continue  # the other end of a rate's range: 每五户至|十五户
+        rate_end = -1
         negative, sign_start = False, -1
         first = m.start()
         end = m.end()
@@ -477,6 +489,8 @@ def scan(text: str, zones: Optional[Zones] = None) -> list[Quantity]:
         if " " in n1 and "." in n1 and (ns == 0 or text[ns - 1] == "\n") and " ." not in n1:
             continue  # "1. 2个方面" at a line start is a list marker, not 1.2
         if _excluded(text, m, ns, n1, first, kind, g):
+            if _after_rate_word(text, m, ns, g):
+                rate_end = m.end()
             continue
         if surface in g.year_like and (value >= g.max_duration or not float(value).is_integer()):
             continue

@@ -127,11 +127,14 @@ def _change_pattern(t: dict) -> re.Pattern:
     年末的 before the second count, 由|年初的 before the first."""
     alt = rules.alternation
     when = r"(?:[^，,。；;由从]{0,10}?的)?"
-    number = r"[\d.〇一二两三四五六七八九十百千万亿余多]+(?:人口|人|名|口|户)?"
+    number = rf"[\d.{_CN}万亿余多]+(?:人口|人|名|口|户)?"
     return rules.compile_pattern(
         rf"(?:{alt(t['from'])}){when}(?:{number}(?:{alt(t['verbs'])})(?:{alt(t['to'])}){when})?$",
         "household_counts.toml:change")
 
+
+_CN = F._CN_DIGITS + "十百千"  # Chinese numerals below 万 (零〇一二…九十百千)
+_NUMERAL_CHARS = frozenset("0123456789." + _CN + "万亿余多")  # what a number of a count is written in
 
 _NOUNISH = ("n", "j", "l")
 _MODIFIER = ("a", "an", "b")  # 困难家庭, 临时
@@ -327,7 +330,6 @@ def _names_household(s: str, r: HouseholdRules) -> bool:
     return False
 
 
-_NUMERAL_CHARS = frozenset("0123456789.零〇一二两三四五六七八九十百千万亿余多")
 _SENTENCE = re.compile(r"[。；;！？!?\n]")
 _CLAUSE = re.compile(r"[，,、：:]")
 
@@ -337,7 +339,7 @@ _LIST_MARKS = ("、",)  # 企业分别达4户、22户: the second count goes on 
 _ASIDES = {"（": "）", "(": ")"}
 
 
-def _clause_after_quote(text: str, pos: int, limit: int) -> tuple[str, str]:
+def _clause_after_count(text: str, pos: int, limit: int) -> tuple[str, str]:
     """The clause after ``pos``, read through a short quoted modifier right at its start
     (153户“关停”企业 -> 关停企业), past an aside in brackets or the bracket that closes one
     (新增2400户（累计约3600户）大中型餐饮单位), since quotes and brackets end a clause otherwise;
@@ -363,7 +365,7 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
     or the subject of its clause is (新增市场主体2.1万户; 市场主体持续壮大，全年新增2.3万户) with no
     household group between that word and the count (组织企业结对帮扶贫困户1200户 is households)."""
     lo = max(0, q.start - 40)
-    after, unquoted = _clause_after_quote(text, q.end, r.max_chars)
+    after, unquoted = _clause_after_count(text, q.end, r.max_chars)
     if _last_business(text[lo:q.start], r) < 0 and _last_business(after, r) < 0:
         return False  # no business word near: nothing to tag
     if after.startswith(r.business) or unquoted.startswith(r.business):
@@ -390,7 +392,7 @@ def counts_business(text: str, q, r: HouseholdRules) -> bool:
         sentence = sentence[m.end():]
     clauses = _CLAUSE.split(sentence)
     for k, clause in enumerate(reversed(clauses)):
-        if k == 0 and not clause.strip() and not text[:q.start].endswith(_LIST_MARKS):
+        if k == 0 and not clause.strip() and not text.endswith(_LIST_MARKS, 0, q.start):
             return False  # the count opens its clause: its subject follows (19225户受损房屋维修重建)
         b = _last_business(clause, r)
         if b >= 0:  # 网点覆盖全村320户: a scope word after the business names the households
@@ -431,7 +433,7 @@ def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
     alt = rules.alternation
     infix = alt([w for w in g.approx_infix if w not in g.vague], "figures.toml:approx.infix")
     mults = alt([m for m in g.multipliers if m in ("万", "亿", "万亿")], "figures.toml:numbers.multipliers")
-    cn = "零〇一二两三四五六七八九十百千"
+    cn = _CN
     first = "".join(sorted({w[0] for w in (*g.approx_before, *g.vague)}))
     if before_group:  # a poverty group, or any group of households (11万农户), follows
         groups = alt([*r.unitless_poverty, *r.households], "household_counts.toml:groups.poverty")
@@ -447,7 +449,7 @@ def _unitless_patterns(before_group: bool) -> tuple[re.Pattern, re.Pattern]:
     return whole, rules.compile_pattern(rf"[万亿]{tail}", "household counts: unit-less tail")
 
 
-_UNITLESS_AFTER = frozenset("0123456789零〇一二两三四五六七八九十百千余多万")  # what a 万/亿 of a number follows
+_UNITLESS_AFTER = _NUMERAL_CHARS - {".", "亿"}  # what the 万/亿 of a number follows
 
 
 def _unitless_anchors(text: str) -> list[int]:
@@ -684,16 +686,13 @@ def _group_beyond(text: str, pos: int, before: Optional[str], b_start: int,
     return group_through_verbs(text, pos, r)[0] or group_of_change(text, pos, r), -1
 
 
-_NUM = "0-9零〇一二两三四五六七八九十百千万"
-_RATE_RANGE = re.compile(rf"每[{_NUM}]+户?(?:至|到|-|—|~)$")  # 每五户至|十五户
-_OR_THRESHOLD = re.compile(rf"(?:或者|或)[{_NUM}]+(?:户|人|名)?(?:以上|以下)")  # 十户|或者二十人以上
+_OR_THRESHOLD = re.compile(rf"(?:或者|或)[0-9{_CN}万]+(?:户|人|名)?(?:以上|以下)")  # 十户|或者二十人以上
 
 
-def _is_legal_rate(text: str, q) -> bool:
-    """A 户 count that states a rule, not a count: the right side of a rate range after 每
-    (每五户至十五户选举代表一人) or one side of a threshold shared over 或者 (十户或者二十人以上联名)."""
-    return _RATE_RANGE.search(text, max(0, q.start - 10), q.start) is not None or \
-        _OR_THRESHOLD.match(text, q.end) is not None
+def _is_shared_threshold(text: str, q) -> bool:
+    """A 户 count that is one side of a threshold shared over 或者 states a rule, not a count
+    (十户或者二十人以上联名). (The other end of a rate's range, 每五户至十五户, the scan leaves out.)"""
+    return _OR_THRESHOLD.match(text, q.end) is not None
 
 
 def _is_household_quota(text: str, q, r: HouseholdRules) -> bool:
@@ -768,8 +767,8 @@ def extract(doc, ctx) -> list[HouseholdCount]:
                 continue  # a figure (新增市场主体2.1万户)
             if text.startswith(r.visit_marks, q.end):
                 continue  # visits, not households: 惠及75万户（人）次
-            if _is_legal_rate(text, q):
-                continue  # a rule, not a count: 每五户至十五户选举代表一人, 十户或者二十人以上联名
+            if _is_shared_threshold(text, q):
+                continue  # a rule, not a count: 十户或者二十人以上联名
             if i < len(qs):
                 p = qs[i]
                 if (p.kind == "count" and p.surface_unit in r.persons and p.value_max is None

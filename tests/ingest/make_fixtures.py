@@ -256,6 +256,28 @@ def _numbering_xml(texts: dict[int, str]) -> str:
             f'<w:num w:numId="90"><w:abstractNumId w:val="90"/></w:num></w:numbering>')
 
 
+def rezip(data: bytes, parts: dict[str, bytes]) -> bytes:
+    """A zip container (DOCX) ``data`` with some parts replaced, or added: damaged fixtures."""
+    import zipfile
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            z.writestr(info.filename, parts.get(info.filename, zin.read(info.filename)))
+        for name in set(parts) - set(zin.namelist()):
+            z.writestr(name, parts[name])
+    return out.getvalue()
+
+
+def docx_bomb(data: bytes, megabytes: int) -> bytes:
+    """The DOCX ``data`` with a document.xml that inflates to ``megabytes`` of paragraphs
+    (about 1000-fold compression)."""
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    para = "<w:p><w:r><w:t>扶贫工作</w:t></w:r></w:p>".encode()
+    body = para * (megabytes * 1_000_000 // len(para))
+    return rezip(data, {"word/document.xml": f"<w:document {w}><w:body>".encode() + body + b"</w:body></w:document>"})
+
+
 def make_docx(lines: list[str], *, name: str, table: bool = True) -> Fixture:
     """Headings and list items whose literal number equals what Word's counters give are
     written as automatic numbering (the marker removed from the text)."""

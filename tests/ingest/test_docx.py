@@ -145,25 +145,8 @@ def test_all_public_docx_equal_txt_twins(shared_dir):
 
 # --- damaged and hostile DOCX (issue 14) ------------------------------------------------------
 
-def rezip(data: bytes, parts: dict[str, bytes]) -> bytes:
-    """``data`` with some parts replaced (or added)."""
-    import zipfile
-    zin = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in zin.infolist():
-            z.writestr(info.filename, parts.get(info.filename, zin.read(info.filename)))
-        for name in set(parts) - set(zin.namelist()):
-            z.writestr(name, parts[name])
-    return out.getvalue()
-
-
 def bomb(megabytes: int) -> bytes:
-    """A DOCX whose document.xml inflates to ``megabytes`` of paragraphs (about 1000-fold)."""
-    para = "<w:p><w:r><w:t>扶贫工作</w:t></w:r></w:p>".encode()
-    body = para * (megabytes * 1_000_000 // len(para))
-    xml = f"<w:document {W}><w:body>".encode() + body + b"</w:body></w:document>"
-    return rezip(fixtures()["000-docx"].data, {"word/document.xml": xml})
+    return mf.docx_bomb(fixtures()["000-docx"].data, megabytes)
 
 
 @pytest.mark.parametrize("part, damage", [
@@ -179,7 +162,7 @@ def test_damaged_secondary_parts_keep_the_text_and_warn(part, damage):
         import zipfile
         xml = zipfile.ZipFile(io.BytesIO(fx.data)).read(part).decode()
         damage = xml.replace('w:ilvl="1"', 'w:ilvl="one"').replace('w:start w:val="1"', 'w:start w:val="x1"').encode()
-    raw = docx_reader.read(rezip(fx.data, {part: damage}))
+    raw = docx_reader.read(mf.rezip(fx.data, {part: damage}))
     body = [ln for ln in _lines(twin_text(fx)) if len(ln) > 12]
     got = squeeze(raw.text)
     assert all(ln[6:] in got for ln in body)  # every line's text (list numbers may be lost)
@@ -188,7 +171,7 @@ def test_damaged_secondary_parts_keep_the_text_and_warn(part, damage):
 
 
 def test_a_damaged_document_part_is_corrupt_and_named():
-    data = rezip(fixtures()["000-docx"].data, {"word/document.xml": b"<w:document><w:body><w:p>"})
+    data = mf.rezip(fixtures()["000-docx"].data, {"word/document.xml": b"<w:document><w:body><w:p>"})
     with pytest.raises(StageFailure) as e:
         process_bytes(data, "bad.docx", ".docx")
     assert e.value.code == errors.CORRUPT and "word/document.xml" in e.value.message
